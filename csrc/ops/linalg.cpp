@@ -1,0 +1,87 @@
+// Linear algebra: prims.matmul (an opaque library call with torch.matmul's full semantics) and the
+// torch-level matmul and linear.
+#include "ir/error.h"
+#include "ops/ops.h"
+
+namespace thunder::ops {
+
+namespace {
+
+void check_same_dtype(std::string_view op, std::string_view names, const std::vector<Value>& ts) {
+  for (const auto& t : ts) {
+    if (t.dtype() == ts[0].dtype()) continue;
+    std::string got;
+    for (const auto& u : ts) got += (got.empty() ? "" : ", ") + std::string(dtype_name(u.dtype()));
+    throw UserError(ErrorKind::Runtime, cat(op, ": expected ", names, " to have the same dtype, got ", got));
+  }
+  THUNDER_CHECK(ts[0].dtype() != DType::Bool, Runtime, op, ": bool tensors are not supported");
+}
+
+Value matmul_meta(const Args& a) {
+  const Value& x = a.tensor(0);
+  const Value& y = a.tensor(1);
+  THUNDER_CHECK(x.rank() >= 1 && y.rank() >= 1, Runtime, "both arguments to matmul need to be at least 1D, but they are ",
+                x.rank(), "D and ", y.rank(), "D");
+  check_same_dtype("matmul", "both inputs", {x, y});
+  Device dev = common_device("matmul", {x, y});
+  const Shape &xs = x.shape(), &ys = y.shape();
+  if (x.rank() == 1 && y.rank() == 1) {
+    THUNDER_CHECK(xs[0] == ys[0], Runtime, "matmul: expected both vectors to have the same size, got ", shape_str(xs),
+                  " and ", shape_str(ys));
+    return new_tensor({}, x.dtype(), dev);
+  }
+  // treat vectors as a row (left) or a column (right), then drop that dim from the result
+  int64_t k_x = xs.back();
+  int64_t k_y = y.rank() == 1 ? ys[0] : ys[ys.size() - 2];
+  THUNDER_CHECK(k_x == k_y, Runtime, "matmul: expected the last dim of the first input to match ",
+                y.rank() == 1 ? "the size of the second" : "the second-to-last dim of the second", ", got shapes ",
+                shape_str(xs), " and ", shape_str(ys));
+  Shape bx = x.rank() > 2 ? Shape(xs.begin(), xs.end() - 2) : Shape{};
+  Shape by = y.rank() > 2 ? Shape(ys.begin(), ys.end() - 2) : Shape{};
+  Shape out = broadcast_shapes(bx, by);
+  if (x.rank() >= 2) out.push_back(xs[xs.size() - 2]);
+  if (y.rank() >= 2) out.push_back(ys.back());
+  return new_tensor(out, x.dtype(), dev);
+}
+
+}  // namespace
+
+void register_linalg(Registry& r) {
+  r.add({.schema = "prims.matmul(a, b)", .fusion = FusionClass::Opaque, .aten = "torch.matmul", .impl = matmul_meta});
+
+  r.add({.schema = "matmul(input, other)",
+         .print_name = "torch.matmul",
+         .torch_names = {"torch.matmul", "torch.Tensor.matmul", "torch.Tensor.__matmul__"},
+         .reflected_names = {"torch.Tensor.__rmatmul__"},
+         .impl = [](const Args& a) { return call("prims.matmul", {a.tensor(0), a.tensor(1)}); }});
+
+  r.add({.schema = "linear(input, weight, bias=None)",
+         .print_name = "torch.nn.functional.linear",
+         .torch_names = {"torch.nn.functional.linear", "torch._C._nn.linear"},
+         .impl = [](const Args& a) {
+           const Value& x = a.tensor(0);
+           const Value& w = a.tensor(1);
+           std::optional<Value> b = a.opt_tensor(2);
+           THUNDER_CHECK(x.rank() >= 1, Runtime, "linear: expected input of at least 1 dimension, got ",
+                         shape_str(x.shape()));
+           THUNDER_CHECK(w.rank() == 1 || w.rank() == 2, Runtime, "linear: expected weight of 1 or 2 dimensions, got ",
+                         shape_str(w.shape()));
+           int64_t in = x.shape().back();
+           THUNDER_CHECK(w.shape().back() == in, Runtime, "linear: expected weight of shape ",
+                         w.rank() == 2 ? "[*, " : "[", in, "], got ", shape_str(w.shape()));
+           std::vector<Value> ts = {x, w};
+           if (b) ts.push_back(*b);
+           check_same_dtype("linear", b ? "input, weight and bias" : "input and weight", ts);
+           common_device("linear", ts);
+           Value wt = w.rank() == 2 ? call("prims.permute", {w, int_list({1, 0})}) : w;
+           Value y = call("prims.matmul", {x, wt});
+           if (!b) return y;
+           Shape s = broadcast_shapes(y.shape(), b->shape());
+           THUNDER_CHECK(s == y.shape(), Runtime, "linear: expected bias of a shape that broadcasts to ",
+                         shape_str(y.shape()), ", got ", shape_str(b->shape()));
+           using namespace pm;
+           return y + broadcast_to(*b, y.shape());
+         }});
+}
+
+}  // namespace thunder::ops

@@ -1,0 +1,114 @@
+// The op table: registration of every family, and the shared vocabulary of decompositions.
+#include <algorithm>
+
+#include "ir/error.h"
+#include "ops/ops.h"
+
+namespace thunder::ops {
+
+const Registry& op_table() {
+  static const Registry table = [] {
+    Registry r;
+    r.adopt(alias_symbol());
+    register_elementwise(r);
+    register_reductions(r);
+    register_shape(r);
+    register_linalg(r);
+    register_nn(r);
+    return r;
+  }();
+  return table;
+}
+
+Value call(std::string_view op, std::vector<Value> positional, const Kwargs& kwargs) {
+  return record(op_table().at(op), std::move(positional), kwargs);
+}
+
+Value int_list(const std::vector<int64_t>& v) {
+  std::vector<Value> items;
+  for (int64_t i : v) items.push_back(Value::constant(i));
+  return Value::sequence(std::move(items), /*is_list=*/true);
+}
+
+PromotedTypes promote(const std::vector<Value>& operands, Promotion kind) {
+  ResultType rt;
+  for (const auto& v : operands) {
+    if (v.is_tensor()) rt.add_tensor(v.dtype(), v.rank() == 0);
+    else if (v.is_number()) rt.add_number(v.python_number_type());
+  }
+  return apply_promotion(rt.result(), kind);
+}
+
+Device common_device(std::string_view op, const std::vector<Value>& operands) {
+  std::optional<Device> dev;
+  for (const auto& v : operands) {
+    if (!v.is_tensor()) continue;
+    const Device& d = v.meta().device;
+    THUNDER_CHECK(!dev || *dev == d, Runtime, op, ": expected all tensors to be on the same device, got ",
+                  dev->str(), " and ", d.str());
+    dev = d;
+  }
+  THUNDER_ASSERT(dev, op, ": no tensor operand");
+  return *dev;
+}
+
+Shape common_shape(const std::vector<Value>& operands) {
+  Shape s;
+  for (const auto& v : operands)
+    if (v.is_tensor()) s = broadcast_shapes(s, v.shape());
+  return s;
+}
+
+Value convert(const Value& v, DType dt) {
+  if (!v.is_tensor() || v.dtype() == dt) return v;
+  return call("prims.convert_element_type", {v, Value::constant(dt)});
+}
+
+Value broadcast_to(const Value& v, const Shape& shape) {
+  if (!v.is_tensor() || v.shape() == shape) return v;
+  return call("prims.expand", {v, int_list(shape)});
+}
+
+std::vector<int64_t> reduction_dims(std::string_view op, const std::optional<std::vector<int64_t>>& dims,
+                                    int64_t rank) {
+  std::vector<int64_t> out;
+  if (!dims || dims->empty()) {
+    for (int64_t i = 0; i < rank; ++i) out.push_back(i);
+    return out;
+  }
+  for (int64_t d : *dims) {
+    int64_t w = wrap_dim(d, rank);
+    THUNDER_CHECK(std::find(out.begin(), out.end(), w) == out.end(), Runtime, op, ": dim ", w,
+                  " appears multiple times in the list of dims");
+    out.push_back(w);
+  }
+  std::sort(out.begin(), out.end());
+  // a zero-dim tensor accepts dim 0 / -1 but has nothing to reduce
+  if (rank == 0) out.clear();
+  return out;
+}
+
+Value elementwise(std::string_view prim, const std::vector<Value>& operands, Promotion kind, std::string_view op) {
+  PromotedTypes t = promote(operands, kind);
+  common_device(op, operands);
+  Shape shape = common_shape(operands);
+  std::vector<Value> args;
+  for (const auto& v : operands) args.push_back(convert(broadcast_to(v, shape), t.computation));
+  return convert(call(prim, std::move(args)), t.result);
+}
+
+namespace pm {
+Value operator+(const Value& a, const Value& b) { return call("prims.add", {a, b}); }
+Value operator-(const Value& a, const Value& b) { return call("prims.sub", {a, b}); }
+Value operator*(const Value& a, const Value& b) { return call("prims.mul", {a, b}); }
+Value operator/(const Value& a, const Value& b) { return call("prims.div", {a, b}); }
+Value operator-(const Value& a) { return call("prims.neg", {a}); }
+Value exp(const Value& a) { return call("prims.exp", {a}); }
+Value erf(const Value& a) { return call("prims.erf", {a}); }
+Value tanh(const Value& a) { return call("prims.tanh", {a}); }
+Value trunc(const Value& a) { return call("prims.trunc", {a}); }
+Value le(const Value& a, const Value& b) { return call("prims.le", {a, b}); }
+Value where(const Value& pred, const Value& a, const Value& b) { return call("prims.where", {pred, a, b}); }
+}  // namespace pm
+
+}  // namespace thunder::ops

@@ -1,0 +1,31 @@
+// Trace -> trace passes. Each is a pure function; pipeline.cpp runs them in order.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "ir/trace.h"
+
+namespace thunder::transforms {
+
+/// Removes calls whose outputs nothing uses.
+Trace dead_code_elimination(const Trace& t);
+
+/// Replaces every composite call by its subsymbols, recursively, leaving prims and calls that
+/// have no decomposition.
+Trace decompose_to_prims(const Trace& t);
+
+/// What the pipeline should do.
+struct PipelineOptions {
+  /// Run prims instead of torch-level ops (checks decompositions against torch).
+  bool decompose = false;
+  /// Run the verifier after every pass.
+  bool verify = false;
+};
+
+/// From the computation trace to the execution trace; returns every stage's trace, the
+/// computation trace first and the execution trace last.
+std::vector<Trace> run_pipeline(Trace computation, const PipelineOptions& options);
+
+}  // namespace thunder::transforms

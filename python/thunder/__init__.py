@@ -1,0 +1,26 @@
+"""thunder: a deep-learning compiler for PyTorch with a C++ core.
+
+    cfn = thunder.jit(fn)          # thunder.compile is the same call
+    out = cfn(x, y)                # first call traces and compiles; later calls hit the cache
+    print(thunder.last_traces(cfn)[-1])
+"""
+
+from thunder import _C
+from thunder.runtime import torch_types as _torch_types  # noqa: F401  (registers torch types with _C)
+from thunder import prims
+from thunder.frontend.errors import DataDependentError, UnsupportedOpError
+from thunder.frontend.jit import ThunderFunction, cache_hits, cache_misses, jit, last_traces
+
+compile = jit
+
+__all__ = [
+    "jit",
+    "compile",
+    "ThunderFunction",
+    "last_traces",
+    "cache_hits",
+    "cache_misses",
+    "prims",
+    "DataDependentError",
+    "UnsupportedOpError",
+]

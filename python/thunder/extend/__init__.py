@@ -1,0 +1,1 @@
+"""Public API for extending thunder (custom operators, executors, transforms)."""

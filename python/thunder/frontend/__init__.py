@@ -1,0 +1,1 @@
+"""Frontend: proxies, interception of torch calls, tracing, caching."""

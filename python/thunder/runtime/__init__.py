@@ -1,0 +1,1 @@
+"""Runtime: what executes traces (the ATen executor and torch glue)."""
