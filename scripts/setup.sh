@@ -31,8 +31,9 @@ fi
 if [ ! -f /usr/include/gtest/gtest.h ] && command -v apt-get >/dev/null 2>&1; then
   SUDO=""
   [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && SUDO=sudo
-  if ! $SUDO apt-get install -y -q libgtest-dev >/dev/null 2>&1; then
-    $SUDO apt-get update -q >/dev/null 2>&1 && $SUDO apt-get install -y -q libgtest-dev >/dev/null 2>&1 ||
+  # time-limited: a machine without network must not hang here
+  if ! timeout 120 $SUDO apt-get install -y -q libgtest-dev >/dev/null 2>&1; then
+    { timeout 300 $SUDO apt-get update -q && timeout 300 $SUDO apt-get install -y -q libgtest-dev; } >/dev/null 2>&1 ||
       echo "setup: could not install libgtest-dev; the C++ tests will be skipped"
   fi
 fi

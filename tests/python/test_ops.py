@@ -2,7 +2,7 @@
 
 import pytest
 import torch
-from torch.utils._pytree import tree_flatten
+from torch.utils._pytree import tree_flatten, tree_map
 
 import thunder
 from samples import sample_cases
@@ -46,6 +46,35 @@ def test_op_matches_eager(case):
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
 def test_decomposition_matches_eager(case):
     _, rec, dtype, args, kwargs = case
+    expected = rec.fn(*args, **kwargs)
+    cfn = thunder.jit(rec.fn, decompose=True)
+    got = cfn(*args, **kwargs)
+    torch.testing.assert_close(got, expected, equal_nan=True, **decomposition_tolerance(expected))
+    assert_meta_matches(cfn, got)
+
+
+def to_cuda(args, kwargs):
+    move = lambda x: x.cuda() if isinstance(x, torch.Tensor) else x  # noqa: E731
+    return tree_map(move, args), tree_map(move, kwargs)
+
+
+@pytest.mark.cuda
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_op_matches_eager_cuda(case):
+    _, rec, dtype, args, kwargs = case
+    args, kwargs = to_cuda(args, kwargs)
+    expected = rec.fn(*args, **kwargs)
+    cfn = thunder.jit(rec.fn)
+    got = cfn(*args, **kwargs)
+    torch.testing.assert_close(got, expected, equal_nan=True, atol=0, rtol=0)
+    assert_meta_matches(cfn, got)
+
+
+@pytest.mark.cuda
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_decomposition_matches_eager_cuda(case):
+    _, rec, dtype, args, kwargs = case
+    args, kwargs = to_cuda(args, kwargs)
     expected = rec.fn(*args, **kwargs)
     cfn = thunder.jit(rec.fn, decompose=True)
     got = cfn(*args, **kwargs)
