@@ -3,7 +3,6 @@ VENV := .venv
 PY := $(VENV)/bin/python
 # warnings are errors in CI
 WERROR ?= $(if $(CI),ON,OFF)
-export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: demo test build setup cpp-test py-test clean
 
@@ -24,7 +23,8 @@ demo: build
 test: build cpp-test py-test
 
 cpp-test: setup
-	@if [ -f /usr/include/gtest/gtest.h ]; then \
+	@export PATH="$(CURDIR)/$(VENV)/bin:$$PATH"; \
+	if [ -f /usr/include/gtest/gtest.h ]; then \
 	  cmake -S . -B build/cpp -G Ninja -DTHUNDER_BUILD_PYTHON=OFF -DTHUNDER_BUILD_TESTS=ON -DTHUNDER_WERROR=$(WERROR) >/dev/null && \
 	  cmake --build build/cpp && \
 	  ctest --test-dir build/cpp --output-on-failure -j2; \

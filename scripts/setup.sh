@@ -5,9 +5,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PYTHON=${PYTHON:-python3}
+PYTHON=$(command -v "${PYTHON:-python3}")
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv --system-site-packages .venv
+  # When python3 is itself a virtual environment (as on machines with a preinstalled torch), the
+  # new venv sees only the base interpreter's packages: point it at the parent's as well.
+  parent_site=$("$PYTHON" -c 'import site, sys; print("\n".join(site.getsitepackages()) if sys.prefix != sys.base_prefix else "")')
+  if [ -n "$parent_site" ]; then
+    venv_site=$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+    echo "$parent_site" > "$venv_site/_thunder_parent_env.pth"
+  fi
 fi
 PY=.venv/bin/python
 

@@ -1,6 +1,7 @@
 // Devices: cpu, cuda:N and meta.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 

@@ -24,6 +24,8 @@ Value matmul_meta(const Args& a) {
                 x.rank(), "D and ", y.rank(), "D");
   check_same_dtype("matmul", "both inputs", {x, y});
   Device dev = common_device("matmul", {x, y});
+  THUNDER_CHECK(dev.type != DeviceType::CUDA || is_inexact(x.dtype()), Runtime,
+                "matmul: integer tensors are not supported on cuda, got ", dtype_name(x.dtype()));
   const Shape &xs = x.shape(), &ys = y.shape();
   if (x.rank() == 1 && y.rank() == 1) {
     THUNDER_CHECK(xs[0] == ys[0], Runtime, "matmul: expected both vectors to have the same size, got ", shape_str(xs),

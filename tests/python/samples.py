@@ -23,6 +23,8 @@ class OpRecord:
     # the decomposition is checked with this tolerance multiplier over dtype defaults
     decomp_tol: float = 1.0
     tags: tuple = field(default_factory=tuple)
+    # dtypes torch itself does not support on CUDA for this op
+    not_on_cuda: tuple = ()
 
 
 def mk(dtype, device):
@@ -106,7 +108,7 @@ RECORDS = [
              lambda make: [((make(3), make(3)), {}), ((make(2, 3), make(3)), {}), ((make(3), make(3, 4)), {}),
                            ((make(2, 3), make(3, 4)), {}), ((make(2, 1, 2, 3), make(5, 3, 4)), {}),
                            ((make(4, 3, noncontig=True), make(3, 2)), {})],
-             (torch.float32, torch.float64, torch.bfloat16, torch.int64)),
+             (torch.float32, torch.float64, torch.bfloat16, torch.int64), not_on_cuda=(torch.int64,)),
     OpRecord("matmul_op", lambda x, y: x @ y, lambda make: [((make(2, 3), make(3, 4)), {})], (torch.float32,)),
     OpRecord("linear", F.linear,
              lambda make: [((make(4, 5), make(3, 5), make(3)), {}), ((make(2, 4, 5), make(3, 5)), {}),

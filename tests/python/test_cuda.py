@@ -40,3 +40,9 @@ def test_bfloat16_linear_on_cuda():
     x, w = torch.randn(8, 32, device="cuda", dtype=torch.bfloat16), torch.randn(16, 32, device="cuda", dtype=torch.bfloat16)
     cfn = thunder.jit(F.linear)
     torch.testing.assert_close(cfn(x, w), F.linear(x, w), atol=0, rtol=0)
+
+
+def test_integer_matmul_on_cuda_is_rejected_at_trace_time():
+    a = torch.ones(2, 2, dtype=torch.int64, device="cuda")
+    with pytest.raises(RuntimeError, match="matmul: integer tensors are not supported on cuda, got int64"):
+        thunder.jit(torch.matmul)(a, a)
