@@ -1,0 +1,3 @@
+"""Sample records for the elementwise family of the op table."""
+
+RECORDS = []

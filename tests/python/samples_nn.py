@@ -1,0 +1,3 @@
+"""Sample records for the nn family of the op table."""
+
+RECORDS = []

@@ -1,0 +1,3 @@
+"""Sample records for the reductions family of the op table."""
+
+RECORDS = []

@@ -1,0 +1,3 @@
+"""Sample records for the shape family of the op table."""
+
+RECORDS = []
