@@ -8,7 +8,8 @@
 from thunder import _C
 from thunder.runtime import torch_types as _torch_types  # noqa: F401  (registers torch types with _C)
 from thunder import prims
-from thunder.frontend.errors import DataDependentError, UnsupportedOpError
+from thunder.frontend.errors import DataDependentError, UnsupportedConstructError, UnsupportedOpError
+from thunder.frontend.module import ThunderModule
 from thunder.frontend.jit import ThunderFunction, cache_hits, cache_misses, jit, last_traces
 
 compile = jit
@@ -17,10 +18,12 @@ __all__ = [
     "jit",
     "compile",
     "ThunderFunction",
+    "ThunderModule",
     "last_traces",
     "cache_hits",
     "cache_misses",
     "prims",
     "DataDependentError",
     "UnsupportedOpError",
+    "UnsupportedConstructError",
 ]

@@ -16,19 +16,34 @@ class UnsupportedOpError(NotImplementedError):
     """A torch call that the op table does not cover."""
 
 
+class UnsupportedConstructError(NotImplementedError):
+    """Python code thunder cannot compile faithfully (writing a global, say)."""
+
+
 class DataDependentError(RuntimeError):
     """Python needed a tensor's value (bool(t), t.item(), ...) while tracing, where only metadata exists."""
 
 
+def is_internal_file(filename):
+    """Whether a source file belongs to thunder or torch (not the user's program)."""
+    fname = os.path.abspath(filename)
+    return fname.startswith(_THUNDER_DIR) or fname.startswith(_TORCH_DIR) or filename.startswith("<thunder")
+
+
+def user_frame():
+    """The innermost frame outside thunder and torch: the user's call site."""
+    f = sys._getframe(1)
+    while f is not None and is_internal_file(f.f_code.co_filename):
+        f = f.f_back
+    return f
+
+
 def user_location():
     """(file, line) of the innermost frame outside thunder and torch: the user's call site."""
-    f = sys._getframe(1)
-    while f is not None:
-        fname = os.path.abspath(f.f_code.co_filename)
-        if not (fname.startswith(_THUNDER_DIR) or fname.startswith(_TORCH_DIR)):
-            return f.f_code.co_filename, f.f_lineno
-        f = f.f_back
-    return "<unknown>", 0
+    f = user_frame()
+    if f is None:
+        return "<unknown>", 0
+    return f.f_code.co_filename, f.f_lineno
 
 
 def where(loc):

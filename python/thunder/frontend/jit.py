@@ -1,4 +1,11 @@
-"""thunder.jit: trace on a cache miss, run the cached execution function on a hit."""
+"""thunder.jit: trace on a cache miss, run the cached execution function on a hit.
+
+A call flattens its arguments into leaves. The cache maps the leaves' metadata (tensors) and
+values (everything else) to specializations; a specialization also carries guards (globals and
+closure variables the code read, modules' training flags) and the tensors it reads that are not
+arguments (module parameters and buffers, global and closed-over tensors), fetched afresh on
+every call.
+"""
 
 import functools
 import inspect
@@ -9,16 +16,17 @@ import os
 import torch
 from torch.utils._pytree import tree_flatten, tree_unflatten
 
+import thunder.prims as _prims
 from thunder import _C
 from thunder.frontend import errors
-from thunder.frontend.proxies import Tracer
-from thunder.runtime import torch_types
+from thunder.frontend.proxies import TensorProxy, Tracer
+from thunder.frontend.review import CellRead, Review
 
 _CACHE_OPTIONS = ("constant values", "no caching")
 _NUMBER_TYPES = (bool, int, float, complex)
 _CONSTANT_TYPES = (*_NUMBER_TYPES, str, type(None), torch.dtype, torch.device)
-
 _ids = itertools.count()
+_MISSING = object()
 
 
 def _verify_enabled():
@@ -33,18 +41,52 @@ def _leaf_key(x):
     return (type(x), x)
 
 
-class _Entry:
-    """One compiled specialization: the traces and the function that runs them."""
+def _tensor_meta(t):
+    return (t.shape, t.dtype, t.device, t.requires_grad)
 
-    def __init__(self, traces, fn, tensor_positions, out_spec, single_output):
+
+class _Guard:
+    """Re-reads a value the trace depended on and compares it with the value at trace time."""
+
+    __slots__ = ("read", "expected", "identity")
+
+    def __init__(self, read, expected, identity):
+        self.read, self.expected, self.identity = read, expected, identity
+
+    def ok(self):
+        v = self.read()
+        if self.identity:
+            return v is self.expected
+        return type(v) is type(self.expected) and v == self.expected
+
+
+class _Specialization:
+    """One compiled specialization: its traces, guards, extra inputs and the function that runs it."""
+
+    def __init__(self, traces, fn, arg_positions, extra_inputs, guards, out_spec, single_output):
         self.traces = traces
         self.fn = fn
-        self.tensor_positions = tensor_positions
+        self.arg_positions = arg_positions
+        # (getter, metadata at trace time) for every non-argument tensor input, in trace order
+        self.extra_inputs = extra_inputs
+        self.guards = guards
         self.out_spec = out_spec
         self.single_output = single_output
 
+    def matches(self):
+        for g in self.guards:
+            if not g.ok():
+                return False
+        for get, meta in self.extra_inputs:
+            t = get()
+            if not isinstance(t, torch.Tensor) or _tensor_meta(t) != meta:
+                return False
+        return True
+
     def __call__(self, flat):
-        out = self.fn(*[flat[i] for i in self.tensor_positions])
+        inputs = [flat[i] for i in self.arg_positions]
+        inputs += [get() for get, _ in self.extra_inputs]
+        out = self.fn(*inputs)
         return tree_unflatten([out] if self.single_output else list(out), self.out_spec)
 
 
@@ -52,12 +94,12 @@ def _leaf_names(fn, args, kwargs, n_leaves):
     """A readable name for every flattened input leaf, after the function's parameter names."""
     try:
         bound = inspect.signature(fn).bind(*args, **kwargs)
-        groups = []
+        names = []
         for name, value in bound.arguments.items():
             leaves, _ = tree_flatten(value)
-            groups += [name] if len(leaves) == 1 else [f"{name}_{i}" for i in range(len(leaves))]
-        if len(groups) == n_leaves:
-            return groups
+            names += [name] if len(leaves) == 1 else [f"{name}_{i}" for i in range(len(leaves))]
+        if len(names) == n_leaves:
+            return names
     except (TypeError, ValueError):
         pass
     return [f"arg{i}" for i in range(n_leaves)]
@@ -67,50 +109,75 @@ def _python_function(trace, tag):
     source = str(trace)
     filename = f"<thunder trace {tag}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    ns = {"torch": torch, "prims": __import__("thunder.prims", fromlist=["prims"])}
+    ns = {"torch": torch, "prims": _prims}
     exec(compile(source, filename, "exec"), ns)  # noqa: S102 - our own generated trace
-    return ns[trace_fn_name]
+    return ns[trace.fn_name if hasattr(trace, "fn_name") else "computation"]
 
 
-trace_fn_name = "computation"
+class _ModuleState:
+    """A module's parameters and buffers, swapped for proxies while its forward is traced."""
+
+    def __init__(self, module):
+        self.module = module
+        self.modules = list(module.modules())
+        # every (owner dict, key, qualified name), tied tensors listed once per place
+        self.slots = []
+        for prefix, mod in module.named_modules(remove_duplicate=True):
+            for kind in ("_parameters", "_buffers"):
+                d = getattr(mod, kind)
+                for key, t in d.items():
+                    if t is not None:
+                        self.slots.append((d, key, f"{prefix}.{key}" if prefix else key))
+
+    def training_flags(self):
+        return tuple(m.training for m in self.modules)
 
 
 class ThunderFunction:
     """A compiled function: call it like the original."""
 
-    def __init__(self, fn, *, cache="constant values", decompose=False):
+    def __init__(self, fn, *, cache="constant values", decompose=False, module=None):
         if not callable(fn):
-            raise TypeError(f"thunder.jit: expected a function or callable, got {type(fn).__name__}")
+            raise TypeError(f"thunder.jit: expected a function, a callable or an nn.Module, got {type(fn).__name__}")
         if cache not in _CACHE_OPTIONS:
             raise ValueError(f"thunder.jit: cache must be one of {', '.join(map(repr, _CACHE_OPTIONS))}, got {cache!r}")
         self._fn = fn
+        self._module = module
         self._cache_mode = cache
         self._decompose = decompose
         self._cache = {}
         self._hits = 0
         self._misses = 0
         self._last = None
-        functools.update_wrapper(self, fn)
+        if module is None:
+            functools.update_wrapper(self, fn)
 
     def __call__(self, *args, **kwargs):
         flat, spec = tree_flatten((args, kwargs))
-        try:
-            key = (spec, torch.is_grad_enabled(), tuple(_leaf_key(x) for x in flat))
-            entry = self._cache.get(key) if self._cache_mode != "no caching" else None
-        except TypeError:  # an unhashable leaf: _compile explains which
-            key, entry = None, None
+        entry = None
+        key = None
+        if self._cache_mode != "no caching":
+            try:
+                key = (spec, torch.is_grad_enabled(), tuple(_leaf_key(x) for x in flat))
+                for candidate in self._cache.get(key, ()):
+                    if candidate.matches():
+                        entry = candidate
+                        break
+            except TypeError:  # an unhashable leaf: _compile explains which
+                key = None
         if entry is None:
             self._misses += 1
-            entry = self._compile(args, kwargs, flat)
-            if key is not None and self._cache_mode != "no caching":
-                self._cache[key] = entry
+            entry = self._compile(args, kwargs, flat, spec)
+            if key is not None:
+                self._cache.setdefault(key, []).append(entry)
         else:
             self._hits += 1
         self._last = entry
         return entry(flat)
 
-    def _compile(self, args, kwargs, flat):
-        names = _leaf_names(self._fn, args, kwargs, len(flat))
+    def _compile(self, args, kwargs, flat, spec):
+        sig_fn = self._module.forward if self._module is not None else self._fn
+        names = _leaf_names(sig_fn, args, kwargs, len(flat))
         for name, x in zip(names, flat):
             if not isinstance(x, (torch.Tensor, *_CONSTANT_TYPES)):
                 raise TypeError(
@@ -122,38 +189,84 @@ class ThunderFunction:
         proxied, positions = [], []
         for i, (name, x) in enumerate(zip(names, flat)):
             if isinstance(x, torch.Tensor):
-                dtype = torch_types.TO_DTYPE[x.dtype]
-                value = builder.add_input(name, list(x.shape), dtype, str(x.device), x.requires_grad)
-                proxied.append(tracer.proxy(value))
+                proxied.append(tracer.add_input(name, x))
                 positions.append(i)
             else:
                 proxied.append(x)
-        _, spec = tree_flatten((args, kwargs))
         p_args, p_kwargs = tree_unflatten(proxied, spec)
-        with tracer:
-            result = self._fn(*p_args, **p_kwargs)
+
+        state = _ModuleState(self._module) if self._module is not None else None
+        extra = []  # (getter, tensor) for non-argument inputs, in the order they became inputs
+        swapped = []
+        review = Review()
+        review.add_closure(self._fn)
+        try:
+            if state is not None:
+                by_id = {}
+                for d, key, qualname in state.slots:
+                    t = d[key]
+                    proxy = by_id.get(id(t))
+                    if proxy is None:
+                        proxy = by_id[id(t)] = tracer.add_input(qualname.replace(".", "_"), t)
+                        extra.append((lambda d=d, key=key: d[key], t))
+                        tracer.lifted[id(t)] = (t, proxy)
+                    swapped.append((d, key, t))
+                    d[key] = proxy
+            with review, tracer:
+                result = self._fn(*p_args, **p_kwargs)
+        finally:
+            for d, key, t in swapped:
+                d[key] = t
+        if review.violations:
+            raise errors.UnsupportedConstructError(
+                "thunder.jit: the compiled code " + review.violations[0].lstrip()
+                + "\n  compiled functions must not write globals or captured variables; return the value instead"
+            )
+
+        # tensors met during tracing that are not arguments: read them from where the code found them
+        sources = {}
+        for r in review.reads:
+            if isinstance(r.value, torch.Tensor):
+                sources.setdefault(id(r.value), r.current)
+        known = {id(t) for _, t in extra}
+        for tid, (t, _) in tracer.lifted.items():
+            if tid not in known:
+                extra.append((sources.get(tid, lambda t=t: t), t))
+
+        guards = []
+        for r in review.reads:
+            if isinstance(r.value, torch.Tensor):
+                continue  # an input (if used), checked by metadata
+            identity = not isinstance(r.value, _CONSTANT_TYPES)
+            guards.append(_Guard(r.current, r.value, identity))
+        if state is not None:
+            flags = state.training_flags()
+            guards.append(_Guard(state.training_flags, flags, False))
+
         out_flat, out_spec = tree_flatten(result)
         for x in out_flat:
-            if isinstance(x, torch.Tensor) and not hasattr(x, "_thunder_value"):
-                raise NotImplementedError(
-                    "thunder.jit: the function returned a tensor that was not computed from its inputs "
-                    "(a global or closed-over tensor); pass it as an argument instead"
-                )
             if not isinstance(x, (torch.Tensor, *_CONSTANT_TYPES)):
                 raise TypeError(f"thunder.jit: the function returned a {type(x).__qualname__}, which thunder cannot return")
+        out_flat = [tracer.lift(x) if isinstance(x, torch.Tensor) and not isinstance(x, TensorProxy) else x for x in out_flat]
+        for tid, (t, _) in tracer.lifted.items():  # an output may have lifted one more tensor
+            if tid not in known and all(tid != id(e) for _, e in extra):
+                extra.append((sources.get(tid, lambda t=t: t), t))
         single = len(out_flat) == 1 and out_spec.is_leaf()
         builder.set_output(out_flat[0] if single else tuple(out_flat))
         computation = builder.finish("Tracing")
-        computation.grad_enabled = torch.is_grad_enabled() and any(
-            isinstance(x, torch.Tensor) and x.requires_grad for x in flat
-        )
+        all_inputs = [x for x in flat if isinstance(x, torch.Tensor)] + [t for _, t in extra]
+        computation.grad_enabled = torch.is_grad_enabled() and any(t.requires_grad for t in all_inputs)
         traces = _C.run_pipeline(computation, decompose=self._decompose, verify=_verify_enabled())
         fn = _python_function(traces[-1], next(_ids))
-        return _Entry(traces, fn, positions, out_spec, single)
+        extra_inputs = [(get, _tensor_meta(t)) for get, t in extra]
+        return _Specialization(traces, fn, positions, extra_inputs, guards, out_spec, single)
 
 
 def jit(fn=None, *, cache="constant values", decompose=False):
-    """Compiles `fn`. Returns a ThunderFunction that traces on a cache miss and reuses the result.
+    """Compiles a function or an nn.Module.
+
+    A function gives a ThunderFunction; a module gives a ThunderModule that shares the module's
+    parameters and buffers. Tracing happens on a call whose inputs the cache has not seen.
 
     cache: "constant values" (default) specializes on the values of non-tensor arguments;
         "no caching" retraces on every call.
@@ -161,18 +274,26 @@ def jit(fn=None, *, cache="constant values", decompose=False):
     """
     if fn is None:
         return functools.partial(jit, cache=cache, decompose=decompose)
+    if isinstance(fn, torch.nn.Module):
+        from thunder.frontend.module import ThunderModule
+
+        return ThunderModule(fn, cache=cache, decompose=decompose)
     return ThunderFunction(fn, cache=cache, decompose=decompose)
 
 
-def _check(f):
+def _compiled(f):
+    from thunder.frontend.module import ThunderModule
+
+    if isinstance(f, ThunderModule):
+        return f._compiled
     if not isinstance(f, ThunderFunction):
-        raise TypeError(f"expected a function returned by thunder.jit, got {type(f).__qualname__}")
+        raise TypeError(f"expected a function or module returned by thunder.jit, got {type(f).__qualname__}")
     return f
 
 
 def last_traces(f):
     """The traces of the last call's specialization: computation trace first, execution trace last."""
-    f = _check(f)
+    f = _compiled(f)
     if f._last is None:
         raise RuntimeError("last_traces: the function has not been called yet")
     return list(f._last.traces)
@@ -180,9 +301,9 @@ def last_traces(f):
 
 def cache_hits(f):
     """How many calls found a compiled specialization."""
-    return _check(f)._hits
+    return _compiled(f)._hits
 
 
 def cache_misses(f):
     """How many calls traced and compiled."""
-    return _check(f)._misses
+    return _compiled(f)._misses

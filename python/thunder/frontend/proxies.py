@@ -8,10 +8,11 @@ through the C++ trace builder.
 
 import torch
 from torch.overrides import TorchFunctionMode
+from torch.utils._pytree import tree_map
 
 from thunder import _C
 from thunder.frontend import errors, interception
-from thunder.runtime.torch_types import FROM_DTYPE
+from thunder.runtime.torch_types import FROM_DTYPE, TO_DTYPE
 
 
 class TensorProxy(torch.Tensor):
@@ -46,6 +47,18 @@ class TensorProxy(torch.Tensor):
         return f"TensorProxy(name={v.name}, shape={tuple(v.shape)}, dtype={FROM_DTYPE[v.dtype]}, device={v.device})"
 
 
+def _name_in_user_frame(obj):
+    """The variable name the user's code knows `obj` by (local, closure or global), if any."""
+    frame = errors.user_frame()
+    if frame is None:
+        return None
+    for scope in (frame.f_locals, frame.f_globals):
+        for k, v in scope.items():
+            if v is obj:
+                return k
+    return None
+
+
 class Tracer(TorchFunctionMode):
     """Records torch calls into a TraceBuilder while active."""
 
@@ -53,6 +66,32 @@ class Tracer(TorchFunctionMode):
         super().__init__()
         self.builder = builder
         self._proxies = {}  # proxy name -> TensorProxy, so a value keeps one Python object
+        # tensors that are not arguments (globals, closure variables, module state) but flow into
+        # traced calls: id -> (tensor, proxy); they become extra inputs of the trace
+        self.lifted = {}
+
+    def add_input(self, name, tensor):
+        """A trace input for `tensor`, named after `name`; returns its proxy."""
+        dtype = TO_DTYPE[tensor.dtype]
+        value = self.builder.add_input(name, list(tensor.shape), dtype, str(tensor.device), tensor.requires_grad)
+        return self.proxy(value)
+
+    def lift(self, tensor):
+        """The proxy of a real tensor met during tracing, made an input of the trace on first use."""
+        hit = self.lifted.get(id(tensor))
+        if hit is not None:
+            return hit[1]
+        proxy = self.add_input(_name_in_user_frame(tensor) or "lifted", tensor)
+        self.lifted[id(tensor)] = (tensor, proxy)
+        return proxy
+
+    def _lift_all(self, tree):
+        def visit(x):
+            if isinstance(x, torch.Tensor) and not isinstance(x, TensorProxy):
+                return self.lift(x)
+            return x
+
+        return tree_map(visit, tree)
 
     def proxy(self, value):
         p = self._proxies.get(value.name)
@@ -76,6 +115,7 @@ class Tracer(TorchFunctionMode):
             sym, reflected = entry
             if reflected:
                 args = (args[1], args[0], *args[2:])
+            args, kwargs = self._lift_all((args, kwargs))
             loc = errors.user_location()
             try:
                 out = self.builder.record(sym, args, kwargs, loc[0], loc[1])
