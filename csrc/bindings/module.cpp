@@ -158,10 +158,18 @@ NB_MODULE(_C, m) {
       .def_prop_ro("print_name", &Symbol::print_name)
       .def_prop_ro("schema", &Symbol::schema)
       .def_prop_ro("torch_names", &Symbol::torch_names)
+      .def_prop_ro("param_names",
+                   [](const Symbol& s) {
+                     std::vector<std::string> names;
+                     for (const auto& p : s.params()) names.push_back(p.name);
+                     return names;
+                   })
       .def_prop_ro("reflected_names", &Symbol::reflected_names)
       .def_prop_ro("is_prim", &Symbol::is_prim)
       .def_prop_ro("fusion", [](const Symbol& s) { return std::string(fusion_class_name(s.fusion())); })
       .def_prop_ro("aten", &Symbol::aten)
+      .def_prop_ro("view", &Symbol::view)
+      .def_prop_ro("side_effect", &Symbol::side_effect)
       .def("__repr__", [](const Symbol& s) { return "<Symbol " + s.name() + ">"; });
 
   nb::class_<BoundSymbol>(m, "BoundSymbol", "One call in a trace.")

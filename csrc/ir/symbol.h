@@ -84,6 +84,11 @@ struct OpSpec {
   /// Python expression (with `torch` in scope) for what the ATen executor calls; defaults to
   /// print_name.
   std::string aten;
+  /// The output is a view of the first argument (shares its storage in torch), so an in-place
+  /// update of either is visible through the other.
+  bool view = false;
+  /// The call changes state outside the trace (writes into an input); never removed as dead code.
+  bool side_effect = false;
   /// Prints the call as a statement of its own (`del a, b`) instead of `name(args)`.
   std::function<std::string(const std::vector<Value>& args)> print;
   ImplFn impl;
@@ -102,6 +107,8 @@ class Symbol {
   FusionClass fusion() const { return spec_.fusion; }
   const std::string& py_operator() const { return spec_.py_operator; }
   const std::string& aten() const { return spec_.aten; }
+  bool view() const { return spec_.view; }
+  bool side_effect() const { return spec_.side_effect; }
   const ImplFn& impl() const { return spec_.impl; }
   const auto& statement_printer() const { return spec_.print; }
   /// The schema as declared.

@@ -76,5 +76,6 @@ void register_reductions(Registry& r);
 void register_shape(Registry& r);
 void register_linalg(Registry& r);
 void register_nn(Registry& r);
+void register_state(Registry& r);
 
 }  // namespace thunder::ops

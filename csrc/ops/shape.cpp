@@ -122,17 +122,20 @@ void register_shape(Registry& r) {
          .print_name = "torch.reshape",
          .torch_names = {"torch.reshape", "torch.Tensor.reshape"},
          .fusion = FusionClass::Shape,
+         .view = true,
          .impl = reshape_impl});
   r.add({.schema = "view(input, *shape)",
          .print_name = "torch.Tensor.view",
          .torch_names = {"torch.Tensor.view"},
          .fusion = FusionClass::Shape,
+         .view = true,
          .impl = reshape_impl});
 
   r.add({.schema = "permute(input, *dims)",
          .print_name = "torch.permute",
          .torch_names = {"torch.permute", "torch.Tensor.permute"},
          .fusion = FusionClass::Shape,
+         .view = true,
          .impl = [](const Args& a) {
            const Value& x = a.tensor(0);
            std::vector<int64_t> dims = a.int_list(1);
@@ -155,6 +158,7 @@ void register_shape(Registry& r) {
          .torch_names = {"torch.transpose", "torch.swapaxes", "torch.swapdims", "torch.Tensor.transpose",
                          "torch.Tensor.swapaxes", "torch.Tensor.swapdims"},
          .fusion = FusionClass::Shape,
+         .view = true,
          .impl = [](const Args& a) {
            const Value& x = a.tensor(0);
            int64_t d0 = wrap_dim(a.int_(1), x.rank()), d1 = wrap_dim(a.int_(2), x.rank());
@@ -168,6 +172,7 @@ void register_shape(Registry& r) {
          .print_name = "torch.unsqueeze",
          .torch_names = {"torch.unsqueeze", "torch.Tensor.unsqueeze"},
          .fusion = FusionClass::Shape,
+         .view = true,
          .impl = [](const Args& a) {
            const Value& x = a.tensor(0);
            int64_t d = wrap_dim(a.int_(1), x.rank() + 1);
@@ -180,6 +185,7 @@ void register_shape(Registry& r) {
          .print_name = "torch.squeeze",
          .torch_names = {"torch.squeeze", "torch.Tensor.squeeze"},
          .fusion = FusionClass::Shape,
+         .view = true,
          .impl = [](const Args& a) {
            const Value& x = a.tensor(0);
            std::optional<std::vector<int64_t>> dims = a.opt_int_list(1);
@@ -201,6 +207,7 @@ void register_shape(Registry& r) {
          .print_name = "torch.Tensor.expand",
          .torch_names = {"torch.Tensor.expand"},
          .fusion = FusionClass::Shape,
+         .view = true,
          .impl = [](const Args& a) {
            const Value& x = a.tensor(0);
            return call("prims.expand", {x, int_list(expand_shape(x.shape(), a.int_list(1)))});

@@ -15,6 +15,7 @@ const Registry& op_table() {
     register_shape(r);
     register_linalg(r);
     register_nn(r);
+    register_state(r);
     return r;
   }();
   return table;

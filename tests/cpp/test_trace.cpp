@@ -164,6 +164,23 @@ TEST(Passes, DeadCodeElimination) {
   verify(t);
 }
 
+TEST(Passes, DeadCodeEliminationKeepsSideEffects) {
+  TraceBuilder b;
+  TraceBuilder::Scope s(b);
+  Value x = b.add_input("x", TensorMeta{{2}, DType::Float32, Device{}, false});
+  Value y = ops::call("neg", {x});
+  ops::call("prims.copy_", {x, y});
+  ops::call("prims.set_grad_enabled", {Value::constant(true)});
+  ops::call("exp", {x});  // dead
+  b.set_output(Value::none());
+  Trace t = transforms::dead_code_elimination(b.finish());
+  std::vector<std::string> names;
+  for (const auto& bs : t.bound_symbols) names.push_back(bs.sym->name());
+  EXPECT_EQ(names, (std::vector<std::string>{"neg", "prims.copy_", "prims.set_grad_enabled"}));
+  EXPECT_NE(t.str().find("  prims.copy_(x, t0)\n  prims.set_grad_enabled(True)\n"), std::string::npos) << t.str();
+  verify(t);
+}
+
 TEST(Passes, DecomposeToPrims) {
   TraceBuilder b;
   TraceBuilder::Scope s(b);

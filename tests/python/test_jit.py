@@ -358,3 +358,18 @@ def test_failed_compile_leaves_the_cache_as_it_was():
 def test_wrong_arity_is_a_type_error():
     with pytest.raises(TypeError, match=r"add\(\) got an unexpected keyword argument 'beta'"):
         thunder.jit(lambda x: torch.add(x, x, beta=2))(torch.randn(2))
+
+
+def test_no_grad_and_enable_grad_blocks_inside_the_function():
+    def fn(x):
+        with torch.no_grad():
+            y = x * 2
+            with torch.enable_grad():
+                z = x * 5
+        return x * 3 + y, y, z
+
+    x = torch.randn(3, requires_grad=True)
+    out, y, z = thunder.jit(fn)(x)
+    assert not y.requires_grad and z.requires_grad and torch.is_grad_enabled()
+    (out.sum() + z.sum()).backward()
+    torch.testing.assert_close(x.grad, torch.full((3,), 8.0))

@@ -20,22 +20,64 @@ def resolve(dotted):
     return obj
 
 
+class Entry:
+    """How a torch callable maps onto the op table."""
+
+    __slots__ = ("sym", "reflected", "inplace")
+
+    def __init__(self, sym, reflected=False, inplace=False):
+        self.sym, self.reflected, self.inplace = sym, reflected, inplace
+
+
+def inplace_spelling(name):
+    """The in-place twin of a Tensor method or operator name: add -> add_, __add__ -> __iadd__."""
+    method = name.rsplit(".", 1)[1]
+    if method.startswith("__") and method.endswith("__"):
+        return "torch.Tensor.__i" + method[2:]
+    return "torch.Tensor." + method + "_"
+
+
 @functools.cache
 def op_map():
-    """{torch callable: (Symbol, reflected)} for every callable the installed torch has."""
+    """{torch callable: Entry} for every callable the installed torch has.
+
+    In-place variants (x.add_(y), x += y) are derived, not listed: every elementwise op's Tensor
+    method or operator whose in-place twin exists in torch maps to the op with `inplace` set; the
+    tracer computes the op and writes the result into the first operand.
+    """
     table = {}
     for sym in _C.op_table():
         for names, reflected in ((sym.torch_names, False), (sym.reflected_names, True)):
             for name in names:
                 fn = resolve(name)
                 if fn is not None:
-                    table.setdefault(fn, (sym, reflected))
-    # Python's reflected division and matmul reach torch under these names as well
-    for alias, name in (("torch.Tensor.__rdiv__", "div"), ("torch.Tensor.__rtruediv__", "div")):
-        fn = resolve(alias)
-        if fn is not None:
-            table.setdefault(fn, (next(s for s in _C.op_table() if s.name == name), True))
+                    table.setdefault(fn, Entry(sym, reflected))
+        if sym.fusion == "elementwise" and not sym.is_prim:
+            for name in sym.torch_names:
+                if name.startswith("torch.Tensor."):
+                    fn = resolve(inplace_spelling(name))
+                    if fn is not None:
+                        table.setdefault(fn, Entry(sym, inplace=True))
+    # Python's reflected division reaches torch under this name as well
+    fn = resolve("torch.Tensor.__rdiv__")
+    if fn is not None:
+        table.setdefault(fn, Entry(next(s for s in _C.op_table() if s.name == "div"), reflected=True))
     return table
+
+
+@functools.cache
+def copy_symbol():
+    return next(s for s in _C.op_table() if s.name == "prims.copy_")
+
+
+@functools.cache
+def grad_mode_symbol():
+    return next(s for s in _C.op_table() if s.name == "prims.set_grad_enabled")
+
+
+@functools.cache
+def convert_symbol():
+    return next(s for s in _C.op_table() if s.name == "prims.convert_element_type")
 
 
 @functools.cache

@@ -248,6 +248,7 @@ class ThunderFunction:
             if not isinstance(x, (torch.Tensor, *_CONSTANT_TYPES)):
                 raise TypeError(f"thunder.jit: the function returned a {type(x).__qualname__}, which thunder cannot return")
         out_flat = [tracer.lift(x) if isinstance(x, torch.Tensor) and not isinstance(x, TensorProxy) else x for x in out_flat]
+        tracer.write_back_inputs()
         for tid, (t, _) in tracer.lifted.items():  # an output may have lifted one more tensor
             if tid not in known and all(tid != id(e) for _, e in extra):
                 extra.append((sources.get(tid, lambda t=t: t), t))

@@ -60,7 +60,13 @@ def _name_in_user_frame(obj):
 
 
 class Tracer(TorchFunctionMode):
-    """Records torch calls into a TraceBuilder while active."""
+    """Records torch calls into a TraceBuilder while active.
+
+    In-place updates are made functional: `x.add_(y)` records `add(x, y)` and rebinds the proxy
+    `x` to the result, so later reads see the new value; updated inputs are written back at the
+    end of the trace (`prims.copy_`). Views are tracked so that an update through a view, which
+    torch would make visible through its base, is never silently lost.
+    """
 
     def __init__(self, builder):
         super().__init__()
@@ -69,12 +75,24 @@ class Tracer(TorchFunctionMode):
         # tensors that are not arguments (globals, closure variables, module state) but flow into
         # traced calls: id -> (tensor, proxy); they become extra inputs of the trace
         self.lifted = {}
+        self._inputs = []  # (proxy, the value it had as an input)
+        self._view_base = {}  # id(view proxy) -> base proxy (the root of its view chain)
+        self._views = {}  # id(base proxy) -> its view proxies
+        self._stale = {}  # id(proxy) -> why it may no longer be read
 
     def add_input(self, name, tensor):
         """A trace input for `tensor`, named after `name`; returns its proxy."""
         dtype = TO_DTYPE[tensor.dtype]
         value = self.builder.add_input(name, list(tensor.shape), dtype, str(tensor.device), tensor.requires_grad)
-        return self.proxy(value)
+        proxy = self.proxy(value)
+        self._inputs.append((proxy, value))
+        return proxy
+
+    def proxy(self, value):
+        p = self._proxies.get(value.name)
+        if p is None:
+            p = self._proxies[value.name] = TensorProxy(value)
+        return p
 
     def lift(self, tensor):
         """The proxy of a real tensor met during tracing, made an input of the trace on first use."""
@@ -85,19 +103,20 @@ class Tracer(TorchFunctionMode):
         self.lifted[id(tensor)] = (tensor, proxy)
         return proxy
 
-    def _lift_all(self, tree):
+    def _prepare(self, tree, loc):
+        """Lifts real tensors in a call's arguments and refuses proxies that went stale."""
+
         def visit(x):
-            if isinstance(x, torch.Tensor) and not isinstance(x, TensorProxy):
+            if isinstance(x, TensorProxy):
+                why = self._stale.get(id(x))
+                if why is not None:
+                    raise errors.UnsupportedConstructError(why + errors.where(loc))
+                return x
+            if isinstance(x, torch.Tensor):
                 return self.lift(x)
             return x
 
         return tree_map(visit, tree)
-
-    def proxy(self, value):
-        p = self._proxies.get(value.name)
-        if p is None:
-            p = self._proxies[value.name] = TensorProxy(value)
-        return p
 
     def wrap(self, out):
         if isinstance(out, _C.Value):
@@ -108,22 +127,92 @@ class Tracer(TorchFunctionMode):
             return [self.wrap(o) for o in out]
         return out
 
+    def _record(self, sym, args, kwargs, loc):
+        try:
+            return self.builder.record(sym, args, kwargs, loc[0], loc[1])
+        except _C.InternalError:
+            raise
+        except (TypeError, ValueError, IndexError, RuntimeError, NotImplementedError) as e:
+            raise errors.with_location(e, loc) from None
+
+    def _write(self, target, value, what, loc):
+        """Makes `target` (a proxy) hold `value` from now on, as an in-place update would."""
+        if not isinstance(target, TensorProxy):
+            raise errors.with_location(TypeError(f"{what}: expected a tensor to update, got {type(target).__name__}"), loc)
+        old = target._thunder_value
+        if tuple(value.shape) != tuple(old.shape):
+            raise errors.with_location(
+                RuntimeError(f"output with shape {list(old.shape)} doesn't match the broadcast shape {list(value.shape)}"),
+                loc,
+            )
+        if value.dtype != old.dtype:
+            src, dst = FROM_DTYPE[value.dtype], FROM_DTYPE[old.dtype]
+            if not torch.can_cast(src, dst):
+                raise errors.with_location(
+                    RuntimeError(f"result type {_c10_name(src)} can't be cast to the desired output type {_c10_name(dst)}"),
+                    loc,
+                )
+            value = self._record(interception.convert_symbol(), (value, dst), {}, loc)
+        base = self._view_base.get(id(target))
+        if base is not None:
+            if any(base is p for p, _ in self._inputs):
+                raise errors.UnsupportedConstructError(
+                    f"{what} updates a view of the input '{base._thunder_value.name}' in place; thunder does not "
+                    "support writing through views into inputs yet (update the input itself)" + errors.where(loc)
+                )
+            self._stale[id(base)] = f"'{base._thunder_value.name}' was updated in place through a view; " \
+                "thunder does not support reading it afterwards yet"
+        for v in self._views.get(id(target), ()):
+            self._stale[id(v)] = "this view's base was updated in place afterwards; thunder does not support " \
+                "reading the view after that yet"
+        target._thunder_value = value
+        self._proxies[value.name] = target
+        return target
+
+    def write_back_inputs(self):
+        """Copies the final value of every input updated in place into that input.
+
+        The copies run with autograd off: they update state, and autograd must not see a leaf that
+        requires grad (a parameter updated under torch.no_grad(), say) modified in place."""
+        updated = [(orig, p._thunder_value) for p, orig in self._inputs if p._thunder_value.name != orig.name]
+        if not updated:
+            return
+        grad = interception.grad_mode_symbol()
+        self.builder.record(grad, (False,), {}, "", 0)
+        for original, current in updated:
+            self.builder.record(interception.copy_symbol(), (original, current), {}, "", 0)
+        self.builder.record(grad, (torch.is_grad_enabled(),), {}, "", 0)
+
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
         entry = interception.op_map().get(func)
         if entry is not None:
-            sym, reflected = entry
-            if reflected:
+            sym = entry.sym
+            if entry.reflected:
                 args = (args[1], args[0], *args[2:])
-            args, kwargs = self._lift_all((args, kwargs))
             loc = errors.user_location()
-            try:
-                out = self.builder.record(sym, args, kwargs, loc[0], loc[1])
-            except _C.InternalError:
-                raise
-            except (TypeError, ValueError, IndexError, RuntimeError, NotImplementedError) as e:
-                raise errors.with_location(e, loc) from None
-            return self.wrap(out)
+            args, kwargs = self._prepare((args, kwargs), loc)
+            out_target = kwargs.pop("out", None) if "out" not in sym.param_names else None
+            inplace = entry.inplace
+            if "inplace" in sym.param_names:
+                i = sym.param_names.index("inplace")
+                if kwargs.get("inplace") is True or (len(args) > i and args[i] is True):
+                    inplace = True
+                    kwargs.pop("inplace", None)
+                    args = args[:i]
+            out = self._record(sym, args, kwargs, loc)
+            if sym.side_effect:
+                func(*args, **kwargs)  # grad mode: switch it for the rest of tracing as well
+            if inplace:
+                return self._write(args[0], out, f"{interception.describe(func)}", loc)
+            if out_target is not None:
+                return self._write(out_target, out, f"{interception.describe(func)}(out=...)", loc)
+            result = self.wrap(out)
+            if sym.view and isinstance(result, TensorProxy) and isinstance(args[0], TensorProxy):
+                base = self._view_base.get(id(args[0]), args[0])
+                self._view_base[id(result)] = base
+                self._views.setdefault(id(base), []).append(result)
+            return result
         if func in interception.PASSTHROUGH:
             return func(*args, **kwargs)
         what = interception.DATA_DEPENDENT.get(func)
@@ -137,3 +226,14 @@ class Tracer(TorchFunctionMode):
         raise errors.UnsupportedOpError(
             f"{interception.describe(func)} is not supported by thunder yet" + errors.where(errors.user_location())
         )
+
+
+_C10_NAMES = {
+    torch.bool: "Bool", torch.uint8: "Byte", torch.int8: "Char", torch.int16: "Short", torch.int32: "Int",
+    torch.int64: "Long", torch.float16: "Half", torch.bfloat16: "BFloat16", torch.float32: "Float",
+    torch.float64: "Double", torch.complex64: "ComplexFloat", torch.complex128: "ComplexDouble",
+}
+
+
+def _c10_name(dtype):
+    return _C10_NAMES.get(dtype, str(dtype))

@@ -1,0 +1,193 @@
+"""In-place updates: functional in the trace, written back so callers see what eager shows."""
+
+import pytest
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+import thunder
+
+STATE = torch.zeros(3)
+
+
+def run_both(fn, *tensors):
+    """Runs fn eagerly and compiled on separate copies; returns both (results, inputs after)."""
+    eager_in = [t.clone() for t in tensors]
+    jit_in = [t.clone() for t in tensors]
+    eager_out = fn(*eager_in)
+    jit_out = thunder.jit(fn)(*jit_in)
+    return (eager_out, eager_in), (jit_out, jit_in)
+
+
+def test_inplace_methods_and_operators_update_inputs():
+    def fn(x, y):
+        x.add_(y, alpha=2)
+        y *= 3
+        x.sub_(1).mul_(y)
+        return x + 0, y.exp_()
+
+    (e_out, e_in), (j_out, j_in) = run_both(fn, torch.randn(4), torch.randn(4))
+    torch.testing.assert_close(j_out, e_out)
+    torch.testing.assert_close(j_in, e_in)
+
+
+def test_inplace_on_intermediates_needs_no_write_back():
+    def fn(x):
+        y = x * 2
+        y += 1
+        y.tanh_()
+        return y
+
+    cfn = thunder.jit(fn)
+    x = torch.randn(3)
+    torch.testing.assert_close(cfn(x), fn(x))
+    assert "copy_" not in str(thunder.last_traces(cfn)[-1])
+
+
+def test_write_back_appears_in_the_trace():
+    cfn = thunder.jit(lambda x: x.mul_(2))
+    x = torch.ones(2)
+    out = cfn(x)
+    assert torch.equal(x, torch.full((2,), 2.0)) and torch.equal(out, x)
+    text = str(thunder.last_traces(cfn)[-1])
+    assert "  prims.set_grad_enabled(False)\n  prims.copy_(x, t0)\n" in text
+
+
+def test_inplace_keeps_the_dtype_and_checks_the_cast():
+    def cmp(x):
+        return x.lt_(0.5)
+
+    (e_out, e_in), (j_out, j_in) = run_both(cmp, torch.rand(5))
+    torch.testing.assert_close(j_in, e_in)
+    assert j_out.dtype == torch.float32
+
+    def bad(x):
+        return x.add_(1.5)
+
+    x = torch.ones(2, dtype=torch.int64)
+    with pytest.raises(RuntimeError) as eager:
+        bad(x.clone())
+    with pytest.raises(RuntimeError) as compiled:
+        thunder.jit(bad)(x)
+    assert str(compiled.value).startswith(str(eager.value))
+    assert torch.equal(x, torch.ones(2, dtype=torch.int64))
+
+
+def test_inplace_shape_must_not_grow():
+    def fn(x, y):
+        return x.add_(y)
+
+    x, y = torch.ones(3), torch.ones(2, 3)
+    with pytest.raises(RuntimeError) as eager:
+        fn(x.clone(), y)
+    with pytest.raises(RuntimeError) as compiled:
+        thunder.jit(fn)(x, y)
+    assert str(compiled.value).startswith(str(eager.value))
+
+
+def test_inplace_flag_of_functional_ops():
+    def fn(x):
+        F.relu(x, inplace=True)
+        return x * 2
+
+    (e_out, e_in), (j_out, j_in) = run_both(fn, torch.randn(6))
+    torch.testing.assert_close(j_out, e_out)
+    torch.testing.assert_close(j_in, e_in)
+
+
+def test_out_argument():
+    def fn(a, b, c):
+        torch.mul(a, b, out=c)
+        return c + 1
+
+    (e_out, e_in), (j_out, j_in) = run_both(fn, torch.randn(3), torch.randn(3), torch.zeros(3))
+    torch.testing.assert_close(j_out, e_out)
+    torch.testing.assert_close(j_in, e_in)
+
+
+def test_buffer_updates_in_forward_are_written_back():
+    class Counter(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("calls", torch.zeros(()))
+            self.register_buffer("total", torch.zeros(3))
+
+        def forward(self, x):
+            self.calls.add_(1)
+            self.total += x
+            return x * self.calls
+
+    model, ref = Counter(), Counter()
+    tm = thunder.jit(model)
+    for i in range(3):
+        x = torch.randn(3)
+        torch.testing.assert_close(tm(x), ref(x))
+    torch.testing.assert_close(model.calls, ref.calls)
+    torch.testing.assert_close(model.total, ref.total)
+    assert thunder.cache_misses(tm) == 1
+
+
+def test_parameter_update_under_no_grad_in_forward():
+    class Decay(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = nn.Parameter(torch.ones(2))
+
+        def forward(self, x):
+            with torch.no_grad():
+                self.w.mul_(0.5)
+            return x * 2
+
+    model = Decay()
+    thunder.jit(model)(torch.ones(2))
+    torch.testing.assert_close(model.w.detach(), torch.full((2,), 0.5))
+    assert isinstance(model.w, nn.Parameter)
+
+
+def test_global_tensor_updated_in_place():
+    def fn(x):
+        STATE.add_(x)
+        return STATE * 1
+
+    before = STATE.clone()
+    x = torch.ones(3)
+    out = thunder.jit(fn)(x)
+    torch.testing.assert_close(STATE, before + 1)
+    torch.testing.assert_close(out, before + 1)
+
+
+def test_update_through_a_view_of_an_input_is_refused():
+    def fn(x):
+        v = x.view(2, 2)
+        v.add_(1)
+        return x
+
+    x = torch.zeros(4)
+    with pytest.raises(thunder.UnsupportedConstructError) as e:
+        thunder.jit(fn)(x)
+    msg = str(e.value)
+    assert "updates a view of the input 'x' in place" in msg
+    assert "test_inplace.py" in msg and "v.add_(1)" in msg
+    assert torch.equal(x, torch.zeros(4))
+
+
+def test_reading_a_base_after_updating_its_view_is_refused():
+    def fn(x):
+        y = x * 1
+        v = y.transpose(0, 1)
+        v.mul_(2)
+        return y + 1
+
+    with pytest.raises(thunder.UnsupportedConstructError, match="was updated in place through a view"):
+        thunder.jit(fn)(torch.ones(2, 2))
+
+
+def test_updating_a_view_of_an_intermediate_and_reading_only_the_view():
+    def fn(x):
+        y = x * 1
+        v = y.reshape(4)
+        v.mul_(2)
+        return v
+
+    x = torch.arange(4.0).reshape(2, 2)
+    torch.testing.assert_close(thunder.jit(fn)(x), fn(x))
