@@ -5,6 +5,7 @@
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
 
+#include "bindings/prologue.h"
 #include "ir/error.h"
 #include "ir/trace.h"
 #include "ops/ops.h"
@@ -228,5 +229,6 @@ NB_MODULE(_C, m) {
       },
       nb::arg("trace"), nb::arg("decompose") = false, nb::arg("verify") = false,
       "Runs the passes; returns every stage's trace, the execution trace last.");
+  thunder::bindings::register_prologue(m);
   m.def("verify", &verify, "Checks a trace's invariants; raises InternalError naming the first violation.");
 }

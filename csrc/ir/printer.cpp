@@ -82,7 +82,6 @@ std::string Trace::str() const {
   for (const auto& b : bound_symbols) uses_prims = uses_prims || b.sym->is_prim();
   if (uses_prims) os << "from thunder import prims\n";
   os << "\n";
-  if (!grad_enabled) os << "@torch.no_grad()\n";
   os << "def " << fn_name << "(";
   for (size_t i = 0; i < inputs.size(); ++i) os << (i ? ", " : "") << inputs[i].name();
   os << "):\n";

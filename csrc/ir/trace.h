@@ -38,7 +38,9 @@ struct Trace {
   std::vector<Value> inputs;
   Value output;
   std::vector<BoundSymbol> bound_symbols;
-  /// Whether the function runs with autograd recording; printed as @torch.no_grad() when false.
+  /// Whether autograd must record the function's ops (some input requires grad). When false,
+  /// nothing is printed: with no input requiring grad autograd records nothing anyway, and a
+  /// torch.no_grad() decorator would cost microseconds per call.
   bool grad_enabled = false;
 
   /// The trace as Python source.

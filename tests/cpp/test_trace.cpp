@@ -27,7 +27,6 @@ TEST(Printer, GoldenComputationTrace) {
   EXPECT_EQ(t.str(), R"(# Constructed by Tracing
 import torch
 
-@torch.no_grad()
 def computation(x, y):
   # x: "cpu f32[2, 3]"
   # y: "cpu f32[3]"

@@ -45,6 +45,16 @@ def _tensor_meta(t):
     return (t.shape, t.dtype, t.device, t.requires_grad)
 
 
+_TENSOR_TYPES = (torch.Tensor, torch.nn.Parameter)
+
+
+def _dispatch_check(x):
+    """What the C++ dispatcher checks for one positional argument."""
+    if isinstance(x, torch.Tensor):
+        return ("tensor", _TENSOR_TYPES, tuple(x.shape), x.dtype, x.device, x.requires_grad)
+    return ("value", x)
+
+
 class _Guard:
     """Re-reads a value the trace depended on and compares it with the value at trace time."""
 
@@ -72,6 +82,9 @@ class _Specialization:
         self.guards = guards
         self.out_spec = out_spec
         self.single_output = single_output
+        # nothing to check beyond what the C++ dispatcher checks
+        self.simple = not guards and not extra_inputs
+        self.n_leaves = None  # set by the compiler: the number of flattened input leaves
 
     def matches(self):
         for g in self.guards:
@@ -146,13 +159,35 @@ class ThunderFunction:
         self._cache_mode = cache
         self._decompose = decompose
         self._cache = {}
-        self._hits = 0
+        self._dispatch = _C.Dispatcher()
+        self._hits = 0  # hits of the Python path; the dispatcher counts its own
         self._misses = 0
-        self._last = None
         if module is None:
             functools.update_wrapper(self, fn)
 
     def __call__(self, *args, **kwargs):
+        if not kwargs:
+            # the prologue's hot path: metadata and constant checks in C++
+            target = self._dispatch.find(args, torch.is_grad_enabled())
+            if target is not None:
+                return target(*args)
+        return self._call_slow(args, kwargs)
+
+    def _dispatch_target(self, entry):
+        """What the dispatcher calls for `entry`: its execution function when a call's arguments
+        are exactly its inputs, else a wrapper that checks guards and arranges inputs."""
+        if entry.simple and entry.single_output and len(entry.arg_positions) == entry.n_leaves:
+            return entry.fn
+
+        def run(*args):
+            if entry.simple or entry.matches():
+                return entry(list(args))
+            self._dispatch.uncount()
+            return self._call_slow(args, {})
+
+        return run
+
+    def _call_slow(self, args, kwargs):
         flat, spec = tree_flatten((args, kwargs))
         entry = None
         key = None
@@ -170,9 +205,11 @@ class ThunderFunction:
             entry = self._compile(args, kwargs, flat, spec)
             if key is not None:
                 self._cache.setdefault(key, []).append(entry)
+                if not kwargs and len(flat) == len(args) and all(x is y for x, y in zip(flat, args)):
+                    self._dispatch.add([_dispatch_check(x) for x in args], key[1], entry, self._dispatch_target(entry))
         else:
             self._hits += 1
-        self._last = entry
+        self._dispatch.last = entry
         return entry(flat)
 
     def _compile(self, args, kwargs, flat, spec):
@@ -260,7 +297,9 @@ class ThunderFunction:
         traces = _C.run_pipeline(computation, decompose=self._decompose, verify=_verify_enabled())
         fn = _python_function(traces[-1], next(_ids))
         extra_inputs = [(get, _tensor_meta(t)) for get, t in extra]
-        return _Specialization(traces, fn, positions, extra_inputs, guards, out_spec, single)
+        entry = _Specialization(traces, fn, positions, extra_inputs, guards, out_spec, single)
+        entry.n_leaves = len(flat)
+        return entry
 
 
 def jit(fn=None, *, cache="constant values", decompose=False):
@@ -295,14 +334,15 @@ def _compiled(f):
 def last_traces(f):
     """The traces of the last call's specialization: computation trace first, execution trace last."""
     f = _compiled(f)
-    if f._last is None:
+    if f._dispatch.last is None:
         raise RuntimeError("last_traces: the function has not been called yet")
-    return list(f._last.traces)
+    return list(f._dispatch.last.traces)
 
 
 def cache_hits(f):
     """How many calls found a compiled specialization."""
-    return _compiled(f)._hits
+    f = _compiled(f)
+    return f._hits + f._dispatch.hits
 
 
 def cache_misses(f):

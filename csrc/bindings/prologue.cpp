@@ -1,0 +1,200 @@
+#include "bindings/prologue.h"
+
+#include <nanobind/stl/vector.h>
+
+#include <cstdint>
+#include <vector>
+
+namespace nb = nanobind;
+
+namespace thunder::bindings {
+
+namespace {
+
+// Attribute names, interned once.
+PyObject* s_shape = nullptr;
+PyObject* s_dtype = nullptr;
+PyObject* s_device = nullptr;
+PyObject* s_requires_grad = nullptr;
+PyObject* s_is_cpu = nullptr;
+
+/// What one positional argument must be for a specialization to apply.
+struct InputCheck {
+  bool is_tensor = false;
+  // tensors: the accepted types (torch.Tensor, nn.Parameter) and the metadata
+  std::vector<PyTypeObject*> types;
+  std::vector<int64_t> shape;
+  nb::object dtype, device;
+  bool requires_grad = false;
+  bool cpu = false;  // checked through is_cpu, which allocates nothing
+  // anything else: the exact type and a value compared with ==
+  PyTypeObject* type = nullptr;
+  nb::object value;
+};
+
+bool tensor_matches(const InputCheck& c, PyObject* obj) {
+  bool type_ok = false;
+  for (PyTypeObject* t : c.types) type_ok = type_ok || Py_TYPE(obj) == t;
+  if (!type_ok) return false;
+  PyObject* dtype = PyObject_GetAttr(obj, s_dtype);
+  if (!dtype) return PyErr_Clear(), false;
+  bool ok = dtype == c.dtype.ptr();
+  Py_DECREF(dtype);
+  if (!ok) return false;
+  PyObject* rg = PyObject_GetAttr(obj, s_requires_grad);
+  if (!rg) return PyErr_Clear(), false;
+  ok = (rg == Py_True) == c.requires_grad;
+  Py_DECREF(rg);
+  if (!ok) return false;
+  PyObject* shape = PyObject_GetAttr(obj, s_shape);  // a torch.Size, which is a tuple
+  if (!shape) return PyErr_Clear(), false;
+  ok = PyTuple_Check(shape) && static_cast<size_t>(PyTuple_GET_SIZE(shape)) == c.shape.size();
+  for (size_t i = 0; ok && i < c.shape.size(); ++i)
+    ok = PyLong_AsLongLong(PyTuple_GET_ITEM(shape, i)) == c.shape[i];
+  Py_DECREF(shape);
+  if (!ok) return false;
+  if (c.cpu) {
+    PyObject* is_cpu = PyObject_GetAttr(obj, s_is_cpu);
+    if (!is_cpu) return PyErr_Clear(), false;
+    ok = is_cpu == Py_True;
+    Py_DECREF(is_cpu);
+    return ok;
+  }
+  PyObject* device = PyObject_GetAttr(obj, s_device);
+  if (!device) return PyErr_Clear(), false;
+  int eq = PyObject_RichCompareBool(device, c.device.ptr(), Py_EQ);
+  Py_DECREF(device);
+  if (eq < 0) PyErr_Clear();
+  return eq == 1;
+}
+
+bool matches(const InputCheck& c, PyObject* obj) {
+  if (c.is_tensor) return tensor_matches(c, obj);
+  if (Py_TYPE(obj) != c.type) return false;
+  if (obj == c.value.ptr()) return true;
+  int eq = PyObject_RichCompareBool(obj, c.value.ptr(), Py_EQ);
+  if (eq < 0) PyErr_Clear();
+  return eq == 1;
+}
+
+struct Specialization {
+  std::vector<InputCheck> checks;
+  bool grad_enabled;
+  nb::object entry;   // the Python specialization object
+  nb::object target;  // what a matching call runs: the execution function, or a checking wrapper
+};
+
+/// The specializations of one compiled function that plain positional calls can be matched
+/// against, in the order they were compiled.
+class Dispatcher {
+ public:
+  /// The target of the first specialization whose checks `args` pass (counted as a hit and
+  /// remembered as the last one used), or None.
+  nb::object find(nb::tuple args, bool grad_enabled) {
+    PyObject* tuple = args.ptr();
+    size_t n = static_cast<size_t>(PyTuple_GET_SIZE(tuple));
+    for (const auto& s : specs_) {
+      if (s.grad_enabled != grad_enabled || s.checks.size() != n) continue;
+      bool ok = true;
+      for (size_t i = 0; ok && i < n; ++i) ok = matches(s.checks[i], PyTuple_GET_ITEM(tuple, i));
+      if (ok) {
+        ++hits_;
+        last_ = s.entry;
+        return s.target;
+      }
+    }
+    return nb::none();
+  }
+
+  /// Adds a specialization. `inputs` holds, per positional argument, either
+  /// ("tensor", (types...), shape, dtype, device, requires_grad) or ("value", value).
+  void add(nb::list inputs, bool grad_enabled, nb::object entry, nb::object target) {
+    Specialization s{{}, grad_enabled, std::move(entry), std::move(target)};
+    for (nb::handle item : inputs) {
+      nb::tuple t = nb::borrow<nb::tuple>(item);
+      InputCheck c;
+      if (nb::cast<std::string>(t[0]) == "tensor") {
+        c.is_tensor = true;
+        for (nb::handle ty : t[1]) c.types.push_back(reinterpret_cast<PyTypeObject*>(ty.ptr()));
+        for (nb::handle d : t[2]) c.shape.push_back(nb::cast<int64_t>(d));
+        c.dtype = nb::borrow(t[3]);
+        c.device = nb::borrow(t[4]);
+        c.requires_grad = nb::cast<bool>(t[5]);
+        c.cpu = nb::cast<std::string>(nb::str(c.device)) == "cpu";
+      } else {
+        c.value = nb::borrow(t[1]);
+        c.type = Py_TYPE(c.value.ptr());
+      }
+      s.checks.push_back(std::move(c));
+    }
+    specs_.push_back(std::move(s));
+  }
+
+  void clear() {
+    specs_.clear();
+    last_ = nb::none();
+  }
+
+  /// Visits every Python object held, for the garbage collector (entries refer back to the
+  /// compiled function that owns this dispatcher).
+  int traverse(visitproc visit, void* arg) const {
+    for (const auto& s : specs_) {
+      Py_VISIT(s.entry.ptr());
+      Py_VISIT(s.target.ptr());
+      for (const auto& c : s.checks) Py_VISIT(c.value.ptr());
+    }
+    Py_VISIT(last_.ptr());
+    return 0;
+  }
+  size_t size() const { return specs_.size(); }
+  int64_t hits() const { return hits_; }
+  /// Undoes the count of a hit whose target then declined the call (a guard failed).
+  void uncount() { --hits_; }
+  nb::object last() const { return last_; }
+  void set_last(nb::object e) { last_ = std::move(e); }
+
+ private:
+  std::vector<Specialization> specs_;
+  int64_t hits_ = 0;
+  nb::object last_ = nb::none();
+};
+
+int dispatcher_traverse(PyObject* self, visitproc visit, void* arg) {
+  Py_VISIT(Py_TYPE(self));
+  if (!nb::inst_ready(self)) return 0;
+  return nb::inst_ptr<Dispatcher>(self)->traverse(visit, arg);
+}
+
+int dispatcher_clear(PyObject* self) {
+  nb::inst_ptr<Dispatcher>(self)->clear();
+  return 0;
+}
+
+PyType_Slot dispatcher_slots[] = {
+    {Py_tp_traverse, reinterpret_cast<void*>(dispatcher_traverse)},
+    {Py_tp_clear, reinterpret_cast<void*>(dispatcher_clear)},
+    {0, nullptr},
+};
+
+}  // namespace
+
+void register_prologue(nb::module_& m) {
+  s_shape = PyUnicode_InternFromString("shape");
+  s_dtype = PyUnicode_InternFromString("dtype");
+  s_device = PyUnicode_InternFromString("device");
+  s_requires_grad = PyUnicode_InternFromString("requires_grad");
+  s_is_cpu = PyUnicode_InternFromString("is_cpu");
+  nb::class_<Dispatcher>(m, "Dispatcher", nb::type_slots(dispatcher_slots),
+                         "Matches a call's positional arguments against compiled specializations (the "
+                         "prologue's checks of tensor metadata and constant values).")
+      .def(nb::init<>())
+      .def("find", &Dispatcher::find, nb::arg("args"), nb::arg("grad_enabled"))
+      .def("add", &Dispatcher::add, nb::arg("inputs"), nb::arg("grad_enabled"), nb::arg("entry"), nb::arg("target"))
+      .def("clear", &Dispatcher::clear)
+      .def_prop_ro("hits", &Dispatcher::hits)
+      .def("uncount", &Dispatcher::uncount)
+      .def_prop_rw("last", &Dispatcher::last, &Dispatcher::set_last)
+      .def("__len__", &Dispatcher::size);
+}
+
+}  // namespace thunder::bindings
