@@ -186,6 +186,7 @@ NB_MODULE(_C, m) {
       .def_prop_ro("bound_symbols", [](const Trace& t) { return t.bound_symbols; })
       .def_prop_ro("inputs", [](const Trace& t) { return to_py_list(t.inputs); })
       .def_prop_ro("output", [](const Trace& t) { return to_py(t.output); })
+      .def_prop_ro("seconds", [](const Trace& t) { return t.seconds; })
       .def_prop_rw(
           "grad_enabled", [](const Trace& t) { return t.grad_enabled; },
           [](Trace& t, bool on) { t.grad_enabled = on; })

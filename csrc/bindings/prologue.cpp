@@ -82,6 +82,7 @@ struct Specialization {
   bool grad_enabled;
   nb::object entry;   // the Python specialization object
   nb::object target;  // what a matching call runs: the execution function, or a checking wrapper
+  uint64_t last_used = 0;
 };
 
 /// The specializations of one compiled function that plain positional calls can be matched
@@ -93,13 +94,14 @@ class Dispatcher {
   nb::object find(nb::tuple args, bool grad_enabled) {
     PyObject* tuple = args.ptr();
     size_t n = static_cast<size_t>(PyTuple_GET_SIZE(tuple));
-    for (const auto& s : specs_) {
+    for (auto& s : specs_) {
       if (s.grad_enabled != grad_enabled || s.checks.size() != n) continue;
       bool ok = true;
       for (size_t i = 0; ok && i < n; ++i) ok = matches(s.checks[i], PyTuple_GET_ITEM(tuple, i));
       if (ok) {
         ++hits_;
         last_ = s.entry;
+        s.last_used = ++clock_;
         return s.target;
       }
     }
@@ -109,7 +111,7 @@ class Dispatcher {
   /// Adds a specialization. `inputs` holds, per positional argument, either
   /// ("tensor", (types...), shape, dtype, device, requires_grad) or ("value", value).
   void add(nb::list inputs, bool grad_enabled, nb::object entry, nb::object target) {
-    Specialization s{{}, grad_enabled, std::move(entry), std::move(target)};
+    Specialization s{{}, grad_enabled, std::move(entry), std::move(target), ++clock_};
     for (nb::handle item : inputs) {
       nb::tuple t = nb::borrow<nb::tuple>(item);
       InputCheck c;
@@ -148,6 +150,22 @@ class Dispatcher {
   }
   size_t size() const { return specs_.size(); }
   int64_t hits() const { return hits_; }
+  /// Advances the clock and marks `entry` (if held) as used now; returns the new time.
+  uint64_t touch(nb::handle entry) {
+    ++clock_;
+    for (auto& s : specs_)
+      if (s.entry.ptr() == entry.ptr()) s.last_used = clock_;
+    return clock_;
+  }
+  /// When `entry` was last matched (0 when not held).
+  uint64_t last_used(nb::handle entry) const {
+    for (const auto& s : specs_)
+      if (s.entry.ptr() == entry.ptr()) return s.last_used;
+    return 0;
+  }
+  void remove(nb::handle entry) {
+    std::erase_if(specs_, [&](const Specialization& s) { return s.entry.ptr() == entry.ptr(); });
+  }
   /// Undoes the count of a hit whose target then declined the call (a guard failed).
   void uncount() { --hits_; }
   nb::object last() const { return last_; }
@@ -156,6 +174,7 @@ class Dispatcher {
  private:
   std::vector<Specialization> specs_;
   int64_t hits_ = 0;
+  uint64_t clock_ = 0;
   nb::object last_ = nb::none();
 };
 
@@ -192,6 +211,9 @@ void register_prologue(nb::module_& m) {
       .def("add", &Dispatcher::add, nb::arg("inputs"), nb::arg("grad_enabled"), nb::arg("entry"), nb::arg("target"))
       .def("clear", &Dispatcher::clear)
       .def_prop_ro("hits", &Dispatcher::hits)
+      .def("touch", &Dispatcher::touch)
+      .def("last_used", &Dispatcher::last_used)
+      .def("remove", &Dispatcher::remove)
       .def("uncount", &Dispatcher::uncount)
       .def_prop_rw("last", &Dispatcher::last, &Dispatcher::set_last)
       .def("__len__", &Dispatcher::size);

@@ -42,6 +42,8 @@ struct Trace {
   /// nothing is printed: with no input requiring grad autograd records nothing anyway, and a
   /// torch.no_grad() decorator would cost microseconds per call.
   bool grad_enabled = false;
+  /// Seconds the pass that made this trace took (never printed: trace text has no timings).
+  double seconds = 0;
 
   /// The trace as Python source.
   std::string str() const;

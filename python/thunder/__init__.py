@@ -10,7 +10,16 @@ from thunder.runtime import torch_types as _torch_types  # noqa: F401  (register
 from thunder import prims
 from thunder.frontend.errors import DataDependentError, UnsupportedConstructError, UnsupportedOpError
 from thunder.frontend.module import ThunderModule
-from thunder.frontend.jit import ThunderFunction, cache_hits, cache_misses, jit, last_traces
+from thunder.frontend.jit import (
+    CompileStats,
+    ThunderFunction,
+    cache_hits,
+    cache_misses,
+    compile_stats,
+    jit,
+    last_prologue_traces,
+    last_traces,
+)
 
 compile = jit
 
@@ -20,6 +29,9 @@ __all__ = [
     "ThunderFunction",
     "ThunderModule",
     "last_traces",
+    "last_prologue_traces",
+    "compile_stats",
+    "CompileStats",
     "cache_hits",
     "cache_misses",
     "prims",

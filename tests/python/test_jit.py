@@ -370,3 +370,86 @@ def test_no_grad_and_enable_grad_blocks_inside_the_function():
     assert not y.requires_grad and z.requires_grad and torch.is_grad_enabled()
     (out.sum() + z.sum()).backward()
     torch.testing.assert_close(x.grad, torch.full((3,), 8.0))
+
+
+def test_prologue_trace_lists_the_checks():
+    def fn(x, k, mode="a"):
+        return x * k
+
+    cfn = thunder.jit(fn)
+    cfn(torch.ones(2, 3), 3, mode="b")
+    (prologue,) = thunder.last_prologue_traces(cfn)
+    assert str(prologue) == (
+        "# Constructed by Prologue\n"
+        "def prologue(*args, **kwargs):\n"
+        "  check_tensor(x, shape=[2, 3], dtype=torch.float32, device='cpu', requires_grad=False)\n"
+        "  check_value(k, int, 3)\n"
+        "  check_value(mode, str, 'b')\n"
+        "  return (x,)\n"
+    )
+
+
+def test_compile_stats():
+    cfn = thunder.jit(lambda x: torch.tanh(x) * 2)
+    x = torch.randn(3)
+    cfn(x)
+    cfn(x)
+    cfn(torch.randn(4))
+    stats = thunder.compile_stats(cfn)
+    assert (stats.calls, stats.hits, stats.misses, stats.specializations) == (3, 1, 2, 2)
+    assert stats.compile_seconds >= stats.last_compile["total"] > 0
+    assert list(stats.last_compile["passes"]) == ["Dead Code Elimination", "Transform for execution"]
+    text = str(stats)
+    assert "calls 3: 1 hits, 2 misses" in text and "pass Dead Code Elimination" in text
+
+
+def test_recompilation_warning_and_cache_limit(monkeypatch):
+    from thunder.frontend import jit as jit_module
+
+    monkeypatch.setattr(jit_module, "CACHE_LIMIT", 3)
+    monkeypatch.setattr(jit_module, "RECOMPILE_WARNING_AFTER", 4)
+    cfn = thunder.jit(lambda x: x + 1)
+    for n in range(1, 4):
+        cfn(torch.zeros(n))
+    with pytest.warns(UserWarning, match=r"has been compiled 4 times; the last time because input 0 changed from a "
+                                         r"tensor cpu float32\[\d\] to a tensor cpu float32\[4\]"):
+        cfn(torch.zeros(4))
+    assert thunder.compile_stats(cfn).specializations == 3
+    cfn(torch.zeros(4))  # most recent: kept
+    cfn(torch.zeros(3))  # kept
+    assert thunder.cache_misses(cfn) == 4
+    cfn(torch.zeros(1))  # the least recently used one was evicted: compiles again
+    assert thunder.cache_misses(cfn) == 5
+    torch.testing.assert_close(cfn(torch.zeros(2)), torch.ones(2))
+
+
+def test_partial_and_bound_methods():
+    import functools
+
+    class Scaler:
+        def __init__(self, k):
+            self.k = k
+
+        def apply(self, x):
+            return x * self.k
+
+    x = torch.randn(3)
+    torch.testing.assert_close(thunder.jit(Scaler(3.0).apply)(x), x * 3.0)
+    w = torch.randn(3)
+    torch.testing.assert_close(thunder.jit(functools.partial(torch.add, other=w))(x), x + w)
+
+    def scale(x, k):
+        return x * k
+
+    torch.testing.assert_close(thunder.jit(functools.partial(scale, k=2))(x), x * 2)
+
+
+def test_namedtuple_and_nested_outputs():
+    import collections
+
+    Out = collections.namedtuple("Out", "loss logits")
+    cfn = thunder.jit(lambda x: Out(x.sum(), [x * 2, {"e": x.exp()}]))
+    x = torch.randn(3)
+    out = cfn(x)
+    assert isinstance(out, Out)
+    torch.testing.assert_close(out.logits[1]["e"], x.exp())

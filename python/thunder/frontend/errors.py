@@ -3,6 +3,7 @@
 import linecache
 import os
 import sys
+import sysconfig
 
 import torch
 
@@ -10,6 +11,7 @@ import thunder
 
 _THUNDER_DIR = os.path.dirname(os.path.abspath(thunder.__file__))
 _TORCH_DIR = os.path.dirname(os.path.abspath(torch.__file__))
+_STDLIB_DIRS = tuple({os.path.abspath(sysconfig.get_paths()[k]) + os.sep for k in ("stdlib", "platstdlib")})
 
 
 class UnsupportedOpError(NotImplementedError):
@@ -28,6 +30,16 @@ def is_internal_file(filename):
     """Whether a source file belongs to thunder or torch (not the user's program)."""
     fname = os.path.abspath(filename)
     return fname.startswith(_THUNDER_DIR) or fname.startswith(_TORCH_DIR) or filename.startswith("<thunder")
+
+
+def is_library_file(filename):
+    """Whether a source file is thunder's, torch's or Python's standard library: code whose
+    globals the bytecode review does not guard."""
+    if is_internal_file(filename) or filename.startswith("<frozen"):
+        return True
+    path = os.path.abspath(filename)
+    # third-party packages (a model library, say) live under the standard library's folder too
+    return path.startswith(_STDLIB_DIRS) and "-packages" + os.sep not in path
 
 
 def user_frame():

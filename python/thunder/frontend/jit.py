@@ -12,6 +12,9 @@ import inspect
 import itertools
 import linecache
 import os
+import time
+import warnings
+from dataclasses import dataclass, field
 
 import torch
 from torch.utils._pytree import tree_flatten, tree_unflatten
@@ -27,6 +30,10 @@ _NUMBER_TYPES = (bool, int, float, complex)
 _CONSTANT_TYPES = (*_NUMBER_TYPES, str, type(None), torch.dtype, torch.device)
 _ids = itertools.count()
 _MISSING = object()
+# how many specializations one compiled function keeps (least recently used ones go first), and
+# after how many compilations it warns that it keeps recompiling
+CACHE_LIMIT = 32
+RECOMPILE_WARNING_AFTER = 8
 
 
 def _verify_enabled():
@@ -58,10 +65,10 @@ def _dispatch_check(x):
 class _Guard:
     """Re-reads a value the trace depended on and compares it with the value at trace time."""
 
-    __slots__ = ("read", "expected", "identity")
+    __slots__ = ("read", "expected", "identity", "description")
 
-    def __init__(self, read, expected, identity):
-        self.read, self.expected, self.identity = read, expected, identity
+    def __init__(self, read, expected, identity, description=""):
+        self.read, self.expected, self.identity, self.description = read, expected, identity, description
 
     def ok(self):
         v = self.read()
@@ -85,6 +92,9 @@ class _Specialization:
         # nothing to check beyond what the C++ dispatcher checks
         self.simple = not guards and not extra_inputs
         self.n_leaves = None  # set by the compiler: the number of flattened input leaves
+        self.prologue = None  # PrologueTrace
+        self.stats = {}
+        self.tick = 0
 
     def matches(self):
         for g in self.guards:
@@ -127,6 +137,61 @@ def _python_function(trace, tag):
     return ns[trace.fn_name if hasattr(trace, "fn_name") else "computation"]
 
 
+def _describe_leaf(key):
+    if key[0] is torch.Tensor:
+        shape, dtype, device, rg = key[1:]
+        return f"a tensor {str(device)} {str(dtype).removeprefix('torch.')}{list(shape)}" + (
+            " requiring grad" if rg else ""
+        )
+    return f"{key[0].__name__} {key[1]!r}"
+
+
+class PrologueTrace:
+    """The checks a call must pass to reuse a specialization, printed as Python.
+
+    Plain positional calls are checked by the C++ dispatcher; other calls by the Python cache
+    key. Both check exactly what this text lists."""
+
+    def __init__(self, names, flat, extra_names, extra, reads, has_module):
+        self.lines = []
+        for name, x in zip(names, flat):
+            if isinstance(x, torch.Tensor):
+                self.lines.append(_tensor_check(name, x))
+            else:
+                self.lines.append(f"check_value({name}, {type(x).__name__}, {x!r})")
+        for name, (_, t) in zip(extra_names, extra):
+            self.lines.append(_tensor_check(name, t) + "  # read afresh on every call")
+        for r in reads:
+            if isinstance(r.value, torch.Tensor):
+                continue
+            how = "is" if not isinstance(r.value, _CONSTANT_TYPES) else "=="
+            shown = r.value if how == "==" else f"<{type(r.value).__name__} {getattr(r.value, '__name__', '')}>".replace(" >", ">")
+            kind = "closure variable" if isinstance(r, CellRead) else "global"
+            self.lines.append(f"check_{kind.replace(' ', '_')}({r.name!r}, {how!r}, {shown!r})" if how == "==" else
+                              f"check_{kind.replace(' ', '_')}({r.name!r}, {how!r}, {shown})")
+        if has_module:
+            self.lines.append("check_training_flags()  # every submodule's train/eval mode")
+        self.inputs = [n for n, x in zip(names, flat) if isinstance(x, torch.Tensor)] + list(extra_names)
+
+    def __str__(self):
+        body = "\n".join("  " + line for line in self.lines)
+        return (
+            "# Constructed by Prologue\n"
+            "def prologue(*args, **kwargs):\n"
+            f"{body}\n"
+            f"  return ({', '.join(self.inputs)}{',' if len(self.inputs) == 1 else ''})\n"
+        )
+
+    __repr__ = __str__
+
+
+def _tensor_check(name, t):
+    return (
+        f"check_tensor({name}, shape={list(t.shape)}, dtype={t.dtype}, device='{t.device}', "
+        f"requires_grad={t.requires_grad})"
+    )
+
+
 class _ModuleState:
     """A module's parameters and buffers, swapped for proxies while its forward is traced."""
 
@@ -162,6 +227,7 @@ class ThunderFunction:
         self._dispatch = _C.Dispatcher()
         self._hits = 0  # hits of the Python path; the dispatcher counts its own
         self._misses = 0
+        self._compile_seconds = 0.0
         if module is None:
             functools.update_wrapper(self, fn)
 
@@ -172,6 +238,36 @@ class ThunderFunction:
             if target is not None:
                 return target(*args)
         return self._call_slow(args, kwargs)
+
+    def _name(self):
+        target = self._module if self._module is not None else self._fn
+        return getattr(target, "__qualname__", None) or type(target).__qualname__
+
+    def _recompile_reason(self, key):
+        """Which input differs from the closest earlier specialization, in words."""
+        if key is None or not self._cache:
+            return None
+        spec, grad, leaves = key
+        for old_spec, old_grad, old_leaves in self._cache:
+            if old_spec != spec or len(old_leaves) != len(leaves):
+                continue
+            if old_grad != grad:
+                return "the grad mode changed"
+            for i, (a, b) in enumerate(zip(old_leaves, leaves)):
+                if a != b:
+                    return f"input {i} changed from {_describe_leaf(a)} to {_describe_leaf(b)}"
+            return "a guarded global or module state changed"
+        return "the structure of the arguments changed"
+
+    def _evict(self):
+        entries = [(max(e.tick, self._dispatch.last_used(e)), k, e) for k, es in self._cache.items() for e in es]
+        while len(entries) > CACHE_LIMIT:
+            _, k, victim = min(entries, key=lambda t: t[0])
+            entries.remove(min(entries, key=lambda t: t[0]))
+            self._cache[k].remove(victim)
+            if not self._cache[k]:
+                del self._cache[k]
+            self._dispatch.remove(victim)
 
     def _dispatch_target(self, entry):
         """What the dispatcher calls for `entry`: its execution function when a call's arguments
@@ -202,17 +298,30 @@ class ThunderFunction:
                 key = None
         if entry is None:
             self._misses += 1
+            reason = self._recompile_reason(key) if self._misses > 1 else None
             entry = self._compile(args, kwargs, flat, spec)
+            entry.tick = self._dispatch.touch(entry)
             if key is not None:
                 self._cache.setdefault(key, []).append(entry)
                 if not kwargs and len(flat) == len(args) and all(x is y for x, y in zip(flat, args)):
                     self._dispatch.add([_dispatch_check(x) for x in args], key[1], entry, self._dispatch_target(entry))
+                self._evict()
+            if self._misses == RECOMPILE_WARNING_AFTER:
+                warnings.warn(
+                    f"thunder.jit: {self._name()} has been compiled {self._misses} times"
+                    + (f"; the last time because {reason}" if reason else "")
+                    + ". Each new input shape, dtype, device or constant value compiles a new specialization; "
+                    f"at most {CACHE_LIMIT} are kept",
+                    stacklevel=3,
+                )
         else:
             self._hits += 1
+            entry.tick = self._dispatch.touch(entry)
         self._dispatch.last = entry
         return entry(flat)
 
     def _compile(self, args, kwargs, flat, spec):
+        started = time.perf_counter()
         sig_fn = self._module.forward if self._module is not None else self._fn
         names = _leaf_names(sig_fn, args, kwargs, len(flat))
         for name, x in zip(names, flat):
@@ -275,10 +384,10 @@ class ThunderFunction:
             if isinstance(r.value, torch.Tensor):
                 continue  # an input (if used), checked by metadata
             identity = not isinstance(r.value, _CONSTANT_TYPES)
-            guards.append(_Guard(r.current, r.value, identity))
+            guards.append(_Guard(r.current, r.value, identity, r.name))
         if state is not None:
             flags = state.training_flags()
-            guards.append(_Guard(state.training_flags, flags, False))
+            guards.append(_Guard(state.training_flags, flags, False, "the modules' training flags"))
 
         out_flat, out_spec = tree_flatten(result)
         for x in out_flat:
@@ -294,11 +403,24 @@ class ThunderFunction:
         computation = builder.finish("Tracing")
         all_inputs = [x for x in flat if isinstance(x, torch.Tensor)] + [t for _, t in extra]
         computation.grad_enabled = torch.is_grad_enabled() and any(t.requires_grad for t in all_inputs)
+        traced = time.perf_counter()
         traces = _C.run_pipeline(computation, decompose=self._decompose, verify=_verify_enabled())
+        passed = time.perf_counter()
         fn = _python_function(traces[-1], next(_ids))
+        done = time.perf_counter()
         extra_inputs = [(get, _tensor_meta(t)) for get, t in extra]
         entry = _Specialization(traces, fn, positions, extra_inputs, guards, out_spec, single)
         entry.n_leaves = len(flat)
+        entry.prologue = PrologueTrace(names, flat, [i.name for i in traces[0].inputs[len(positions):]], extra,
+                                       review.reads, state is not None)
+        entry.stats = {
+            "trace": traced - started,
+            "passes": {t.header: t.seconds for t in traces[1:]},
+            "transform": passed - traced,
+            "codegen": done - passed,
+            "total": done - started,
+        }
+        self._compile_seconds += done - started
         return entry
 
 
@@ -337,6 +459,56 @@ def last_traces(f):
     if f._dispatch.last is None:
         raise RuntimeError("last_traces: the function has not been called yet")
     return list(f._dispatch.last.traces)
+
+
+def last_prologue_traces(f):
+    """The prologue of the last call's specialization: the checks a call must pass to reuse it."""
+    f = _compiled(f)
+    if f._dispatch.last is None:
+        raise RuntimeError("last_prologue_traces: the function has not been called yet")
+    return [f._dispatch.last.prologue]
+
+
+@dataclass
+class CompileStats:
+    """Cache counters and where compile time went."""
+
+    calls: int
+    hits: int
+    misses: int
+    specializations: int
+    compile_seconds: float
+    # the last specialization's compile, by stage: trace (review and tracing), each pass, codegen
+    last_compile: dict = field(default_factory=dict)
+
+    def __str__(self):
+        lines = [
+            f"calls {self.calls}: {self.hits} hits, {self.misses} misses; {self.specializations} specializations kept",
+            f"compile time, all specializations: {self.compile_seconds * 1e3:.2f} ms",
+        ]
+        if self.last_compile:
+            s = self.last_compile
+            lines.append(f"last compile: {s['total'] * 1e3:.2f} ms")
+            lines.append(f"  trace (review and tracing): {s['trace'] * 1e3:.2f} ms")
+            for name, sec in s["passes"].items():
+                lines.append(f"  pass {name}: {sec * 1e3:.3f} ms")
+            lines.append(f"  codegen: {s['codegen'] * 1e3:.2f} ms")
+        return "\n".join(lines)
+
+
+def compile_stats(f):
+    """Hits, misses and time per compile stage (see CompileStats)."""
+    f = _compiled(f)
+    hits = f._hits + f._dispatch.hits
+    last = f._dispatch.last
+    return CompileStats(
+        calls=hits + f._misses,
+        hits=hits,
+        misses=f._misses,
+        specializations=sum(len(v) for v in f._cache.values()),
+        compile_seconds=f._compile_seconds,
+        last_compile=dict(last.stats) if last is not None else {},
+    )
 
 
 def cache_hits(f):

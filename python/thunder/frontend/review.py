@@ -84,7 +84,7 @@ class Review:
         if event != "call":
             return None
         code = frame.f_code
-        if errors.is_internal_file(code.co_filename):
+        if errors.is_library_file(code.co_filename):
             return None
         info = code_info(code)
         for name, line in info.global_stores:
