@@ -77,5 +77,6 @@ void register_shape(Registry& r);
 void register_linalg(Registry& r);
 void register_nn(Registry& r);
 void register_state(Registry& r);
+void register_factories(Registry& r);
 
 }  // namespace thunder::ops

@@ -16,6 +16,7 @@ const Registry& op_table() {
     register_linalg(r);
     register_nn(r);
     register_state(r);
+    register_factories(r);
     return r;
   }();
   return table;
