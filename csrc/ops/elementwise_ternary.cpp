@@ -39,6 +39,12 @@ bool is_nan_constant(const Value& v) {
 // element NaN, as torch's scalar kernel does.
 Value clamp(const Value& x, const std::optional<Value>& lo, const std::optional<Value>& hi) {
   THUNDER_CHECK(lo || hi, Runtime, "torch.clamp: At least one of 'min' or 'max' must not be None");
+  // torch has a tensor overload and a number overload; a zero-dim tensor also reads as a number
+  if (lo && hi && lo->is_tensor() != hi->is_tensor()) {
+    const Value& t = lo->is_tensor() ? *lo : *hi;
+    THUNDER_CHECK(t.rank() == 0, Type, "clamp(): expected min and max to be both tensors or both numbers, got ",
+                  type_name(*lo), " and ", type_name(*hi));
+  }
   std::vector<Value> operands = {x};
   if (lo) operands.push_back(*lo);
   if (hi) operands.push_back(*hi);
