@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include "ir/error.h"
-#include "ops/ops.h"
+#include "ops/elementwise.h"
 
 namespace thunder::ops {
 
@@ -37,28 +37,66 @@ Value elementwise_meta(const Args& a, bool bool_result) {
   return new_tensor(first->shape(), bool_result ? DType::Bool : first->dtype(), first->meta().device);
 }
 
-void prim(Registry& r, std::string schema, std::string aten, std::string py_operator = "", bool bool_result = false) {
+// Which operands an elementwise prim's ATen callable takes as Python numbers. The prim checks it so
+// that a decomposition never records a call its callable would reject.
+enum class Numbers { Any, NotFirst, None };
+
+void prim(Registry& r, std::string schema, std::string aten, std::string py_operator = "", bool bool_result = false,
+          Numbers numbers = Numbers::Any) {
   r.add({.schema = std::move(schema),
          .fusion = FusionClass::Elementwise,
          .py_operator = std::move(py_operator),
          .aten = std::move(aten),
-         .impl = [bool_result](const Args& a) { return elementwise_meta(a, bool_result); }});
+         .impl = [bool_result, numbers](const Args& a) {
+           for (size_t i = 0; i < a.size(); ++i)
+             THUNDER_ASSERT(!a[i].is_number() || numbers == Numbers::Any || (numbers == Numbers::NotFirst && i > 0),
+                            a.symbol().name(), ": operand ", i, " must be a tensor");
+           return elementwise_meta(a, bool_result);
+         }});
 }
 
 void register_prims(Registry& r) {
-  for (const char* name : {"neg", "exp", "log", "tanh", "sin", "cos", "erf", "trunc"})
+  // unary prims: the torch function of the same name computes each of them
+  for (const char* name : {"neg", "exp", "expm1", "log", "log1p", "log2", "log10", "sqrt", "sin", "cos", "tan",
+                           "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "erf", "erfc",
+                           "lgamma", "floor", "ceil", "round", "trunc"})
     prim(r, cat("prims.", name, "(a)"), cat("torch.", name));
+  // complex -> real
+  r.add({.schema = "prims.abs(a)",
+         .fusion = FusionClass::Elementwise,
+         .aten = "torch.abs",
+         .impl = [](const Args& a) {
+           const Value& t = a.tensor(0);
+           return new_tensor(t.shape(), to_real(t.dtype()), t.meta().device);
+         }});
+
+  // binary prims. prims.div divides integers with truncation (C's `/`), so that every prim keeps its
+  // operands' dtype; it must not take an integer number first (Python's `/` would divide truly).
   prim(r, "prims.add(a, b)", "torch.add", "+");
   prim(r, "prims.sub(a, b)", "torch.sub", "-");
   prim(r, "prims.mul(a, b)", "torch.mul", "*");
-  prim(r, "prims.div(a, b)", "torch.true_divide", "/");
+  prim(r, "prims.div(a, b)",
+       "lambda a, b: torch.div(a, b, rounding_mode=None if torch.result_type(a, b).is_floating_point or "
+       "torch.result_type(a, b).is_complex else 'trunc')",
+       "/");
   prim(r, "prims.pow(a, b)", "torch.pow", "**");
+  prim(r, "prims.bitwise_and(a, b)", "torch.bitwise_and", "&");
+  prim(r, "prims.bitwise_or(a, b)", "torch.bitwise_or", "|");
+  prim(r, "prims.bitwise_xor(a, b)", "torch.bitwise_xor", "^");
+  prim(r, "prims.fmod(a, b)", "torch.fmod", "", false, Numbers::NotFirst);
+  prim(r, "prims.copysign(a, b)", "torch.copysign", "", false, Numbers::NotFirst);
+  // NaN-propagating
+  prim(r, "prims.maximum(a, b)", "torch.maximum", "", false, Numbers::None);
+  prim(r, "prims.minimum(a, b)", "torch.minimum", "", false, Numbers::None);
+  prim(r, "prims.atan2(a, b)", "torch.atan2", "", false, Numbers::None);
+  prim(r, "prims.hypot(a, b)", "torch.hypot", "", false, Numbers::None);
   struct Cmp {
     const char* name;
     const char* op;
   };
   for (Cmp c : {Cmp{"eq", "=="}, {"ne", "!="}, {"lt", "<"}, {"le", "<="}, {"gt", ">"}, {"ge", ">="}})
     prim(r, cat("prims.", c.name, "(a, b)"), cat("torch.", c.name), c.op, /*bool_result=*/true);
+
   r.add({.schema = "prims.where(pred, a, b)",
          .fusion = FusionClass::Elementwise,
          .aten = "torch.where",
@@ -67,7 +105,12 @@ void register_prims(Registry& r) {
            THUNDER_ASSERT(pred.dtype() == DType::Bool, "prims.where: predicate must be bool");
            std::vector<Value> ops = {a.tensor_or_number(1), a.tensor_or_number(2)};
            std::optional<Value> t = ops[0].is_tensor() ? ops[0] : ops[1].is_tensor() ? std::optional(ops[1]) : std::nullopt;
-           THUNDER_ASSERT(t, "prims.where: expected a tensor among the values");
+           if (!t) {
+             // two numbers of one Python type: torch gives them that type's default dtype
+             NumberType n = ops[0].python_number_type();
+             THUNDER_ASSERT(ops[1].python_number_type() == n, "prims.where: numbers of different types");
+             return new_tensor(pred.shape(), number_dtype(n), pred.meta().device);
+           }
            for (const auto& v : ops) {
              if (v.is_tensor())
                THUNDER_ASSERT(v.shape() == pred.shape() && v.dtype() == t->dtype(), "prims.where: operands disagree");
@@ -86,10 +129,6 @@ void register_prims(Registry& r) {
 }
 
 // ---- torch-level ops ---------------------------------------------------------------------------
-
-void require_operand_tensor(const Args& a) {
-  if (!a[0].is_tensor() && !a[1].is_tensor()) a.type_error(0, "a tensor");
-}
 
 bool is_bool_operand(const Value& v) {
   return v.is_tensor() ? v.dtype() == DType::Bool : v.python_number_type() == NumberType::Bool;
@@ -133,12 +172,6 @@ Value add_like(const Args& a, const char* prim) {
   return convert(call(prim, {x2, y2}), t.result);
 }
 
-struct Unary {
-  const char* name;
-  Promotion promotion;
-  std::vector<std::string> torch_names;
-};
-
 struct Binary {
   const char* name;
   const char* prim;
@@ -149,6 +182,169 @@ struct Binary {
 };
 
 }  // namespace
+
+// ---- shared helpers of the elementwise files ---------------------------------------------------
+
+const char* scalar_type_name(DType t) {
+  static const char* kNames[] = {"Bool", "Byte", "Char", "Short", "Int", "Long", "Half",
+                                 "BFloat16", "Float", "Double", "ComplexHalf", "ComplexFloat", "ComplexDouble"};
+  return kNames[static_cast<int>(t)];
+}
+
+const char* cpp_type_name(DType t) {
+  static const char* kNames[] = {"bool", "unsigned char", "signed char", "short int", "int", "long int",
+                                 "c10::Half", "c10::BFloat16", "float", "double", "c10::complex<c10::Half>",
+                                 "c10::complex<float>", "c10::complex<double>"};
+  return kNames[static_cast<int>(t)];
+}
+
+void not_implemented_for(std::string_view op, DType t) {
+  throw UserError(ErrorKind::NotImplemented, cat('"', op, "\" not implemented for '", scalar_type_name(t), "'"));
+}
+
+void require_tensor_arg(const Args& a, size_t i) {
+  if (a[i].is_tensor()) return;
+  throw UserError(ErrorKind::Type, cat(a.symbol().name(), "(): argument '", a.symbol().params().at(i).name,
+                                       "' (position ", i + 1, ") must be Tensor, not ", type_name(a[i])));
+}
+
+void require_operand_tensor(const Args& a) {
+  if (!a[0].is_tensor() && !a[1].is_tensor()) a.type_error(0, "a tensor");
+}
+
+bool is_boolean(const Value& v) {
+  return v.is_tensor() ? v.dtype() == DType::Bool : v.is_number() && v.python_number_type() == NumberType::Bool;
+}
+
+namespace {
+
+// The type name c10's checked_convert prints ("int" for int32, "int64_t", "c10::Half").
+const char* convert_type_name(DType t) {
+  static const char* kNames[] = {"bool", "uint8_t", "int8_t", "int16_t", "int", "int64_t", "c10::Half",
+                                 "c10::BFloat16", "float", "double", "c10::complex<c10::Half>",
+                                 "c10::complex<float>", "c10::complex<double>"};
+  return kNames[static_cast<int>(t)];
+}
+
+// c10::overflows for a real value: integers must lie in range (unsigned types accept negatives
+// down to -max, which wrap); floating types accept infinities and NaN.
+bool overflows(double v, bool from_integer, DType t) {
+  double lo = 0, hi = 0;
+  switch (t) {
+    case DType::UInt8: lo = from_integer ? -255 : 0, hi = 255; break;
+    case DType::Int8: lo = -128, hi = 127; break;
+    case DType::Int16: lo = -32768, hi = 32767; break;
+    case DType::Int32: lo = -2147483648.0, hi = 2147483647.0; break;
+    case DType::Int64: lo = -9223372036854775808.0, hi = 9223372036854775807.0; break;
+    case DType::Float16:
+    case DType::Complex32: lo = -65504, hi = 65504; break;
+    case DType::BFloat16: lo = -3.3895313892515355e38, hi = 3.3895313892515355e38; break;
+    case DType::Float32:
+    case DType::Complex64: lo = -3.4028234663852886e38, hi = 3.4028234663852886e38; break;
+    default: return false;
+  }
+  if (std::isinf(v)) return !is_inexact(t);
+  if (std::isnan(v)) return !is_inexact(t);
+  // int64's bounds are not exact doubles: compare integers as integers
+  if (t == DType::Int64) return !from_integer && (v < lo || v >= hi);
+  return v < lo || v > hi;
+}
+
+}  // namespace
+
+Value checked_number(const Value& number, DType dt) {
+  if (!number.is_constant()) return number;
+  const Constant& c = number.constant_value();
+  Complex z;
+  bool from_integer = false;
+  if (auto* b = std::get_if<bool>(&c)) z = *b, from_integer = true;
+  else if (auto* i = std::get_if<int64_t>(&c)) z = static_cast<double>(*i), from_integer = true;
+  else if (auto* d = std::get_if<double>(&c)) z = *d;
+  else z = std::get<Complex>(c);
+  if (dt == DType::Bool) return Value::constant(z != Complex(0, 0));
+  bool bad = (!is_complex(dt) && z.imag() != 0) || overflows(z.real(), from_integer, dt) ||
+             overflows(z.imag(), from_integer, dt);
+  THUNDER_CHECK(!bad, Runtime, "value cannot be converted to type ", convert_type_name(dt), " without overflow");
+  if (is_complex(dt)) return Value::constant(z);
+  if (is_floating(dt)) return Value::constant(z.real());
+  // integers: C++'s cast, which truncates floats and wraps into unsigned types
+  int64_t v = std::holds_alternative<int64_t>(c) ? std::get<int64_t>(c) : static_cast<int64_t>(z.real());
+  if (dt == DType::UInt8) v = static_cast<uint8_t>(v);
+  return Value::constant(v);
+}
+
+Value fill_like(const Value& t, const Value& number) {
+  THUNDER_ASSERT(t.is_tensor() && !is_complex(t.dtype()), "fill_like: expected a real tensor");
+  return call("prims.where", {call("prims.lt", {t, t}), t, checked_number(number, t.dtype())});
+}
+
+namespace {
+
+// A number operand that must become a tensor for a prim that rejects numbers first.
+Value tensor_operand(const Value& v, const Value& like) { return v.is_tensor() ? v : fill_like(like, v); }
+
+}  // namespace
+
+namespace {
+
+// Rounding divisions compute float16/bfloat16 the way torch's kernels do, since a quotient off by
+// one rounding can land on the other side of an integer: in that dtype, step by step, except that
+// a divisor of one element (a number, a zero-dim tensor) is read once in float32 and everything
+// computes in float32.
+PromotedTypes rounding_division_types(const Value& x, const Value& y) {
+  PromotedTypes t = promote({x, y}, Promotion::NoOpmath);
+  bool scalar_divisor = !y.is_tensor() || numel(y.shape()) == 1;
+  if (scalar_divisor) t.computation = opmath_type(t.result);
+  return t;
+}
+
+}  // namespace
+
+Value divide_trunc(const Value& x, const Value& y, std::string_view op) {
+  PromotedTypes t = rounding_division_types(x, y);
+  common_device(op, {x, y});
+  if (t.result == DType::Bool || is_complex(t.result)) not_implemented_for("div_trunc", t.result);
+  Shape shape = common_shape({x, y});
+  using namespace pm;
+  Value a = convert(broadcast_to(x, shape), t.computation), b = convert(broadcast_to(y, shape), t.computation);
+  if (is_inexact(t.result)) return convert(trunc(a / b), t.result);
+  // prims.div truncates integers, but must not take an integer number first
+  return tensor_operand(a, b) / b;
+}
+
+Value divide_floor(const Value& x, const Value& y, std::string_view op) {
+  PromotedTypes t = rounding_division_types(x, y);
+  common_device(op, {x, y});
+  if (t.result == DType::Bool || is_complex(t.result)) not_implemented_for("div_floor", t.result);
+  Shape shape = common_shape({x, y});
+  using namespace pm;
+  Value b = convert(broadcast_to(y, shape), t.computation);
+  Value a = convert(broadcast_to(x, shape), t.computation);
+  a = tensor_operand(a, b);  // fmod and integer division need a tensor first
+  // (a < 0) != (b < 0), with a known sign of a number b folded in
+  auto sign_differs = [&](const Value& v) {
+    if (b.is_tensor()) return ne(lt(v, num(0)), lt(b, num(0)));
+    return b.as_double() < 0 ? call("prims.ge", {v, num(0)}) : lt(v, num(0));
+  };
+  if (!is_inexact(t.result)) {
+    // c10::div_floor_integer: truncate, then step down where the signs differ and a remainder is left
+    Value q = a / b;
+    if (t.result == DType::UInt8) return q;
+    return where(bitwise_and(sign_differs(a), ne(fmod(a, b), num(0))), q - 1, q);
+  }
+  // c10::div_floor_floating, step by step
+  Value mod = fmod(a, b);
+  Value div = (a - mod) / b;
+  div = where(bitwise_and(ne(mod, num(0)), sign_differs(mod)), div - 1, div);
+  Value fl = floor(div);
+  fl = where(gt(div - fl, num(0.5)), fl + 1.0, fl);
+  Value q = a / b;
+  Value zero = copysign(fill_like(q, num(0.0)), q);
+  Value out = where(ne(div, num(0)), fl, zero);
+  if (b.is_tensor()) out = where(eq(b, num(0)), q, out);
+  else if (b.as_double() == 0) out = q;
+  return convert(out, t.result);
+}
 
 void register_elementwise(Registry& r) {
   register_prims(r);
@@ -163,22 +359,6 @@ void register_elementwise(Registry& r) {
                          "a mask, use the `~` or `logical_not()` operator instead.");
            return elementwise("prims.neg", {a[0]}, Promotion::Default, "neg");
          }});
-
-  for (const Unary& u : {
-           Unary{"exp", Promotion::IntToFloat, {"torch.exp", "torch.Tensor.exp"}},
-           Unary{"log", Promotion::IntToFloat, {"torch.log", "torch.Tensor.log"}},
-           Unary{"tanh", Promotion::IntToFloat, {"torch.tanh", "torch.Tensor.tanh", "torch.nn.functional.tanh"}},
-           Unary{"sin", Promotion::IntToFloat, {"torch.sin", "torch.Tensor.sin"}},
-           Unary{"cos", Promotion::IntToFloat, {"torch.cos", "torch.Tensor.cos"}},
-       }) {
-    std::string prim = cat("prims.", u.name), name = u.name;
-    Promotion kind = u.promotion;
-    r.add({.schema = cat(u.name, "(input)"),
-           .print_name = cat("torch.", u.name),
-           .torch_names = u.torch_names,
-           .fusion = FusionClass::Elementwise,
-           .impl = [prim, name, kind](const Args& a) { return elementwise(prim, {a.tensor(0)}, kind, name); }});
-  }
 
   r.add({.schema = "add(input, other, *, alpha=1)",
          .print_name = "torch.add",
@@ -251,17 +431,7 @@ void register_elementwise(Registry& r) {
            if (!mode) return elementwise("prims.div", {x, y}, Promotion::IntToFloat, "div");
            THUNDER_CHECK(*mode == "trunc" || *mode == "floor", Value,
                          "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '", *mode, "'");
-           PromotedTypes t = promote({x, y}, Promotion::Default);
-           Device dev = common_device("div", {x, y});
-           Shape shape = common_shape({x, y});
-           if (*mode == "trunc" && is_inexact(t.result)) {
-             using namespace pm;
-             Value q = convert(broadcast_to(x, shape), t.computation) / convert(broadcast_to(y, shape), t.computation);
-             // torch rounds the quotient to the result dtype before truncating it
-             return trunc(convert(q, t.result));
-           }
-           // integer division and floor rounding run as one opaque call, exactly as torch does them
-           return new_tensor(shape, t.result, dev);
+           return *mode == "trunc" ? divide_trunc(x, y, "div") : divide_floor(x, y, "div");
          }});
 
   r.add({.schema = "pow(input, exponent)",
@@ -280,5 +450,24 @@ void register_elementwise(Registry& r) {
            return elementwise("prims.pow", {x, y}, Promotion::Default, "pow");
          }});
 }
+
+namespace pm {
+Value abs(const Value& a) { return call("prims.abs", {a}); }
+Value sqrt(const Value& a) { return call("prims.sqrt", {a}); }
+Value log(const Value& a) { return call("prims.log", {a}); }
+Value floor(const Value& a) { return call("prims.floor", {a}); }
+Value round(const Value& a) { return call("prims.round", {a}); }
+Value eq(const Value& a, const Value& b) { return call("prims.eq", {a, b}); }
+Value ne(const Value& a, const Value& b) { return call("prims.ne", {a, b}); }
+Value lt(const Value& a, const Value& b) { return call("prims.lt", {a, b}); }
+Value gt(const Value& a, const Value& b) { return call("prims.gt", {a, b}); }
+Value maximum(const Value& a, const Value& b) { return call("prims.maximum", {a, b}); }
+Value minimum(const Value& a, const Value& b) { return call("prims.minimum", {a, b}); }
+Value fmod(const Value& a, const Value& b) { return call("prims.fmod", {a, b}); }
+Value copysign(const Value& a, const Value& b) { return call("prims.copysign", {a, b}); }
+Value bitwise_and(const Value& a, const Value& b) { return call("prims.bitwise_and", {a, b}); }
+Value bitwise_or(const Value& a, const Value& b) { return call("prims.bitwise_or", {a, b}); }
+Value bitwise_xor(const Value& a, const Value& b) { return call("prims.bitwise_xor", {a, b}); }
+}  // namespace pm
 
 }  // namespace thunder::ops

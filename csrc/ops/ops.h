@@ -68,10 +68,34 @@ Value tanh(const Value& a);
 Value trunc(const Value& a);
 Value le(const Value& a, const Value& b);
 Value where(const Value& pred, const Value& a, const Value& b);
+// more prims, defined with the elementwise family
+Value abs(const Value& a);
+Value sqrt(const Value& a);
+Value log(const Value& a);
+Value floor(const Value& a);
+Value round(const Value& a);
+Value eq(const Value& a, const Value& b);
+Value ne(const Value& a, const Value& b);
+Value lt(const Value& a, const Value& b);
+Value gt(const Value& a, const Value& b);
+/// NaN-propagating, tensors only.
+Value maximum(const Value& a, const Value& b);
+Value minimum(const Value& a, const Value& b);
+/// C's fmod; integers divide with truncation. The first operand must be a tensor.
+Value fmod(const Value& a, const Value& b);
+/// The first operand must be a tensor.
+Value copysign(const Value& a, const Value& b);
+Value bitwise_and(const Value& a, const Value& b);
+Value bitwise_or(const Value& a, const Value& b);
+Value bitwise_xor(const Value& a, const Value& b);
 }  // namespace pm
 
 // ---- registration, one function per op family --------------------------------------------------
 void register_elementwise(Registry& r);
+void register_elementwise_unary(Registry& r);
+void register_elementwise_binary(Registry& r);
+void register_elementwise_ternary(Registry& r);
+void register_conversions(Registry& r);
 void register_reductions(Registry& r);
 void register_shape(Registry& r);
 void register_linalg(Registry& r);

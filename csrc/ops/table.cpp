@@ -11,6 +11,10 @@ const Registry& op_table() {
     Registry r;
     r.adopt(alias_symbol());
     register_elementwise(r);
+    register_elementwise_unary(r);
+    register_elementwise_binary(r);
+    register_elementwise_ternary(r);
+    register_conversions(r);
     register_reductions(r);
     register_shape(r);
     register_linalg(r);
