@@ -12,7 +12,10 @@ const Registry& op_table() {
     r.adopt(alias_symbol());
     register_elementwise(r);
     register_reductions(r);
+    register_statistics(r);
     register_shape(r);
+    register_shape_slicing(r);
+    register_indexing(r);
     register_linalg(r);
     register_nn(r);
     return r;
