@@ -368,11 +368,11 @@ void register_indexing(Registry& r) {
            if (a[2].is_none())
              return call("prims.gather", {reshape_to(x, {numel(x.shape())}), num(0),
                                           reshape_to(index, {numel(index.shape())})});
+           THUNDER_CHECK(x.rank() > 0, Index, "Dimension specified as 0 but tensor has no dimensions");
            int64_t dim = wrap_dim(a.int_(2), x.rank());
            THUNDER_CHECK(x.rank() == index.rank(), Runtime,
                          "torch.take_along_dim(): input and indices should have the same number of dimensions, but got ",
                          x.rank(), " dimensions for input, and ", index.rank(), " dimensions for indices");
-           if (x.rank() == 0) return call("prims.gather", {x, num(0), index});
            // both broadcast, except along dim
            Shape xs = x.shape();
            xs[dim] = index.shape()[dim];

@@ -50,9 +50,40 @@ Value triangle(const Args& a, bool lower) {
 }  // namespace
 
 Value fill_value(const Value& v, DType dt) {
+  if (v.python_number_type() == NumberType::Complex) {
+    THUNDER_CHECK(is_complex(dt), Runtime, "value cannot be converted to type ", c10_name(dt), " without overflow");
+    return v;
+  }
   if (is_bool(dt)) return Value::constant(v.as_double() != 0);
-  if (is_integer(dt)) return v.is_int() ? v : num(static_cast<int64_t>(std::trunc(v.as_double())));
-  return num(v.as_double());
+  if (is_complex(dt)) return num(v.as_double());
+  // c10's checked conversion: integers must fit the type's range; floats its finite range, or be
+  // inf or nan
+  struct Range {
+    DType t;
+    const char* name;
+    double lo, hi;
+  };
+  static const Range kRanges[] = {
+      {DType::UInt8, "uint8_t", 0, 255},
+      {DType::Int8, "int8_t", -128, 127},
+      {DType::Int16, "int16_t", -32768, 32767},
+      {DType::Int32, "int", -2147483648.0, 2147483647.0},
+      {DType::Int64, "int64_t", -9.223372036854775808e18, 9.223372036854775807e18},
+      {DType::Float16, "c10::Half", -65504, 65504},
+      {DType::BFloat16, "c10::BFloat16", -3.3895313892515355e38, 3.3895313892515355e38},
+      {DType::Float32, "float", -3.4028234663852886e38, 3.4028234663852886e38},
+      {DType::Float64, "double", -INFINITY, INFINITY},
+  };
+  double d = v.as_double();
+  for (const Range& r : kRanges) {
+    if (r.t != dt) continue;
+    bool fits = is_floating(dt) ? std::isinf(d) || std::isnan(d) || (d >= r.lo && d <= r.hi)
+                                : std::trunc(d) >= r.lo && std::trunc(d) <= r.hi;
+    THUNDER_CHECK(fits || v.is_int() && dt == DType::Int64, Runtime, "value cannot be converted to type ", r.name,
+                  " without overflow");
+  }
+  if (is_integer(dt)) return v.is_int() ? v : num(static_cast<int64_t>(std::trunc(d)));
+  return num(d);
 }
 
 void register_shape_slicing(Registry& r) {

@@ -200,7 +200,7 @@ void register_statistics(Registry& r) {
                throw UserError(ErrorKind::Runtime, cat("linalg.matrix_norm: dim must be a 2-tuple. Got ", got));
              }
              p = num(2);
-           } else {
+           } else if (!a[1].is_none()) {
              number_arg(a, 1);
            }
            Kwargs kw;
