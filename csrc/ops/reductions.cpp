@@ -36,6 +36,10 @@ namespace {
 
 Value reduction_prim_meta(const Args& a) {
   const Value& t = a.tensor(0);
+  // torch.sum and torch.prod return int64 for smaller integer types
+  std::string_view name = a.symbol().name();
+  THUNDER_ASSERT(!(name == "prims.sum" || name == "prims.prod") || is_inexact(t.dtype()) || t.dtype() == DType::Int64,
+                 name, ": expected a floating or int64 operand, got ", dtype_name(t.dtype()));
   std::vector<int64_t> dims = a.int_list(1);
   THUNDER_ASSERT(!dims.empty(), a.symbol().name(), ": empty dims (torch would reduce everything)");
   for (size_t i = 0; i < dims.size(); ++i)
@@ -85,6 +89,11 @@ SumArgs sum_args(const Args& a) {
 DType accumulating_result(const Value& x, std::optional<DType> dtype) {
   return dtype ? *dtype : is_inexact(x.dtype()) ? x.dtype() : DType::Int64;
 }
+
+// What sum, prod, cumsum and cumprod compute in: float16/bfloat16 in float32, and integers in
+// int64 (the prims follow torch, which returns int64 for integer operands); the result is cast
+// to the requested dtype once at the end.
+DType accumulation(DType result) { return is_inexact(result) ? opmath_type(result) : DType::Int64; }
 
 // amax and amin: dims as sum takes them, but no identity, so empty reductions are errors.
 Value extremum(const Args& a, const char* op, const char* prim) {
@@ -162,7 +171,7 @@ Value scan(const Args& a, const char* prim) {
   const Value& x = a.tensor(0);
   int64_t d = wrap_dim(a.int_(1), x.rank());
   DType result = accumulating_result(x, a.opt_dtype(2));
-  return convert(call(prim, {convert(x, opmath_type(result)), num(d)}), result);
+  return convert(call(prim, {convert(x, accumulation(result)), num(d)}), result);
 }
 
 // torch.sort's overload with `stable=` takes dim and descending only as keywords.
@@ -231,7 +240,7 @@ void register_reductions(Registry& r) {
          .impl = [](const Args& a) {
            SumArgs s = sum_args(a);
            DType result = accumulating_result(s.x, s.dtype);
-           Value y = reduce("prims.sum", convert(s.x, opmath_type(result)), s.dims, s.keepdim);
+           Value y = reduce("prims.sum", convert(s.x, accumulation(result)), s.dims, s.keepdim);
            return convert(y, result);
          }});
 
@@ -247,7 +256,7 @@ void register_reductions(Registry& r) {
            if (a[1].is_none()) dims = reduction_dims("prod", std::nullopt, x.rank());
            else if (int64_t d = wrap_dim(a.int_(1), x.rank()); x.rank()) dims.push_back(d);
            DType result = accumulating_result(x, a.opt_dtype(3));
-           return convert(reduce("prims.prod", convert(x, opmath_type(result)), dims, a.bool_(2)), result);
+           return convert(reduce("prims.prod", convert(x, accumulation(result)), dims, a.bool_(2)), result);
          }});
 
   r.add({.schema = "mean(input, dim=None, keepdim=False, *, dtype=None)",

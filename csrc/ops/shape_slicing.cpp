@@ -79,7 +79,7 @@ Value fill_value(const Value& v, DType dt) {
     if (r.t != dt) continue;
     bool fits = is_floating(dt) ? std::isinf(d) || std::isnan(d) || (d >= r.lo && d <= r.hi)
                                 : std::trunc(d) >= r.lo && std::trunc(d) <= r.hi;
-    THUNDER_CHECK(fits || v.is_int() && dt == DType::Int64, Runtime, "value cannot be converted to type ", r.name,
+    THUNDER_CHECK(fits || (v.is_int() && dt == DType::Int64), Runtime, "value cannot be converted to type ", r.name,
                   " without overflow");
   }
   if (is_integer(dt)) return v.is_int() ? v : num(static_cast<int64_t>(std::trunc(d)));
@@ -189,21 +189,21 @@ void register_shape_slicing(Registry& r) {
          .impl = [](const Args& a) {
            const Value& x = a.tensor(0);
            std::vector<int64_t> shifts = a.int_list(1, true);
-           std::optional<std::vector<int64_t>> dims = a.opt_int_list(2);
+           // dims=None (or empty) rolls the flattened tensor
+           std::vector<int64_t> dims = a[2].is_none() ? std::vector<int64_t>{} : a.int_list(2, true);
            THUNDER_CHECK(!shifts.empty(), Runtime, "`shifts` required");
-           if (dims && dims->empty()) dims.reset();
-           if (!dims) {
+           if (dims.empty()) {
              THUNDER_CHECK(shifts.size() == 1, Runtime, "shifts and dimensions must align. shifts: ", shifts.size(),
                            ", dims:0");
              if (x.rank() == 0 || numel(x.shape()) == 0) return x;
              Value flat = reshape_to(x, {numel(x.shape())});
              return reshape_to(call("roll", {flat, int_list(shifts), int_list({0})}), x.shape());
            }
-           THUNDER_CHECK(shifts.size() == dims->size(), Runtime, "shifts and dimensions must align. shifts: ",
-                         shifts.size(), ", dims:", dims->size());
+           THUNDER_CHECK(shifts.size() == dims.size(), Runtime, "shifts and dimensions must align. shifts: ",
+                         shifts.size(), ", dims:", dims.size());
            Value y = x;
-           for (size_t i = 0; i < dims->size(); ++i) {
-             int64_t d = wrap_dim((*dims)[i], x.rank());
+           for (size_t i = 0; i < dims.size(); ++i) {
+             int64_t d = wrap_dim(dims[i], x.rank());
              if (x.rank() == 0) continue;
              int64_t n = x.shape()[d];
              if (n == 0) continue;

@@ -124,6 +124,8 @@ RECORDS = [
     OpRecord("logsumexp_inf", lambda x, d: x.logsumexp(d), lse_inf, FLOATS),
     OpRecord("cumsum", torch.cumsum, lambda make: [s for s in dim_samples(make) if not s[1]], ALL),
     OpRecord("cumsum_dtype", lambda x: x.cumsum(0, dtype=torch.float64), lambda make: [((make(3, 2),), {})], ALL),
+    OpRecord("int_dtype", lambda x: (x.cumsum(0, dtype=torch.int32), x.prod(1, dtype=torch.int16), x.sum(dtype=torch.int8)),
+             lambda make: [((make(3, 2),), {})], ALL),
     OpRecord("cumprod", torch.cumprod,
              lambda make: [((make(2, 3, low=0.5, high=2), 1), {}), ((make(), 0), {}), ((make(0, 3), 1), {}),
                            ((make(4, 3, low=-2, high=2, noncontig=True), -1), {})],
