@@ -43,6 +43,17 @@ Value from_py(nb::handle h) {
   if (PyComplex_Check(h.ptr()))
     return Value::constant(Complex(PyComplex_RealAsDouble(h.ptr()), PyComplex_ImagAsDouble(h.ptr())));
   if (PyUnicode_Check(h.ptr())) return Value::constant(nb::cast<std::string>(h));
+  if (PySlice_Check(h.ptr())) {
+    auto bound = [&](const char* name) -> std::optional<int64_t> {
+      nb::object b = h.attr(name);
+      if (b.is_none()) return std::nullopt;
+      Value v = from_py(b);
+      THUNDER_CHECK(v.is_int(), Type, "slice indices must be integers or None, got ", type_name(v));
+      return v.as_int();
+    };
+    return Value::constant(Slice{bound("start"), bound("stop"), bound("step")});
+  }
+  if (h.ptr() == Py_Ellipsis) return Value::constant(EllipsisType{});
   if (PyTuple_Check(h.ptr())) return sequence_from_py(h, false);
   if (PyList_Check(h.ptr())) return sequence_from_py(h, true);
   if (g_dtype_type && nb::isinstance(h, g_dtype_type))
@@ -52,7 +63,7 @@ Value from_py(nb::handle h) {
   if (nb::hasattr(h, "_thunder_value")) return nb::cast<Value>(h.attr("_thunder_value"));
   throw UserError(ErrorKind::Type, cat("cannot use a value of type ", nb::type_name(h.type()).c_str(),
                                        " in a traced call: expected a tensor, a number, a string, None, a dtype, "
-                                       "a device, or a tuple or list of these"));
+                                       "a device, a slice, Ellipsis, or a tuple or list of these"));
 }
 
 nb::object to_py(const Value& v) {
@@ -75,6 +86,10 @@ nb::object to_py(const Value& v) {
         else if constexpr (std::is_same_v<T, Complex>)
           return nb::steal(PyComplex_FromDoubles(c.real(), c.imag()));
         else if constexpr (std::is_same_v<T, Device>) return nb::cast(c.str());
+        else if constexpr (std::is_same_v<T, Slice>) {
+          auto bound = [](const std::optional<int64_t>& b) { return b ? nb::cast(*b) : nb::none(); };
+          return nb::steal(PySlice_New(bound(c.start).ptr(), bound(c.stop).ptr(), bound(c.step).ptr()));
+        } else if constexpr (std::is_same_v<T, EllipsisType>) return nb::borrow(Py_Ellipsis);
         else return nb::cast(c);
       },
       v.constant_value());

@@ -125,6 +125,10 @@ bool Value::is_list() const { return is_sequence() && node_->is_list; }
 
 bool Value::is_none() const { return is_constant() && std::holds_alternative<NoneType>(node_->constant); }
 
+bool Value::is_slice() const { return is_constant() && std::holds_alternative<Slice>(node_->constant); }
+
+bool Value::is_ellipsis() const { return is_constant() && std::holds_alternative<EllipsisType>(node_->constant); }
+
 bool Value::is_number() const {
   if (is_number_proxy()) return true;
   if (!is_constant()) return false;
@@ -194,7 +198,11 @@ std::string python_repr(const Value& v) {
           return "complex(" + float_repr(c.real()) + ", " + float_repr(c.imag()) + ")";
         else if constexpr (std::is_same_v<T, std::string>) return string_repr(c);
         else if constexpr (std::is_same_v<T, DType>) return "torch." + std::string(dtype_name(c));
-        else return "torch.device('" + c.str() + "')";
+        else if constexpr (std::is_same_v<T, Device>) return "torch.device('" + c.str() + "')";
+        else if constexpr (std::is_same_v<T, Slice>) {
+          auto bound = [](const std::optional<int64_t>& b) { return b ? std::to_string(*b) : std::string("None"); };
+          return "slice(" + bound(c.start) + ", " + bound(c.stop) + ", " + bound(c.step) + ")";
+        } else return "...";
       },
       v.constant_value());
 }
@@ -217,7 +225,9 @@ std::string type_name(const Value& v) {
         else if constexpr (std::is_same_v<T, Complex>) return "complex";
         else if constexpr (std::is_same_v<T, std::string>) return "str";
         else if constexpr (std::is_same_v<T, DType>) return "torch.dtype";
-        else return "torch.device";
+        else if constexpr (std::is_same_v<T, Device>) return "torch.device";
+        else if constexpr (std::is_same_v<T, Slice>) return "slice";
+        else return "ellipsis";
       },
       v.constant_value());
 }

@@ -6,6 +6,7 @@
 #include <complex>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -36,8 +37,18 @@ struct NoneType {
   bool operator==(const NoneType&) const = default;
 };
 using Complex = std::complex<double>;
-/// The payload of a constant: None, a Python number, a string, a dtype or a device.
-using Constant = std::variant<NoneType, bool, int64_t, double, Complex, std::string, DType, Device>;
+/// A Python slice of constant ints (`1:None:2`); an absent bound is None.
+struct Slice {
+  std::optional<int64_t> start, stop, step;
+  bool operator==(const Slice&) const = default;
+};
+/// Python's Ellipsis (`...`), as it appears in indexing.
+struct EllipsisType {
+  bool operator==(const EllipsisType&) const = default;
+};
+/// The payload of a constant: None, a Python number, a string, a dtype, a device, or a slice or
+/// Ellipsis (both only in indexing).
+using Constant = std::variant<NoneType, bool, int64_t, double, Complex, std::string, DType, Device, Slice, EllipsisType>;
 
 struct ValueNode;
 
@@ -72,6 +83,8 @@ class Value {
   bool is_list() const;
 
   bool is_none() const;
+  bool is_slice() const;
+  bool is_ellipsis() const;
   /// A Python number constant (bool, int, float or complex) or a number proxy.
   bool is_number() const;
   /// The Python type of a number constant or proxy.

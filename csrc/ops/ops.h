@@ -46,6 +46,28 @@ std::vector<int64_t> reduction_dims(std::string_view op, const std::optional<std
 Value elementwise(std::string_view prim, const std::vector<Value>& operands, Promotion kind,
                   std::string_view op);
 
+// ---- reductions, shapes and indexing: helpers shared by those families -----------------------
+
+/// The shape left after reducing `dims` (sorted, unique); reduced dims stay as 1s when `keepdim`.
+Shape reduced_shape(const Shape& s, const std::vector<int64_t>& dims, bool keepdim);
+/// Reduces `x` over `dims` (sorted, unique) with a reduction prim; nothing is recorded when `dims`
+/// is empty.
+Value reduce(std::string_view prim, const Value& x, const std::vector<int64_t>& dims, bool keepdim);
+/// torch's name of a dtype in messages ("Float", "Long", "Half").
+const char* c10_name(DType t);
+/// prims.reshape, skipped when the shape does not change.
+Value reshape_to(const Value& x, const Shape& shape);
+/// prims.permute, skipped for the identity.
+Value permute(const Value& x, const std::vector<int64_t>& perm);
+/// prims.slice of dim `dim` over [start, end) by `step` (in range, step > 0), other dims whole;
+/// skipped when it keeps everything.
+Value slice_dim(const Value& x, int64_t dim, int64_t start, int64_t end, int64_t step = 1);
+/// A number as a constant of a tensor's Python type, as torch casts fill values to the tensor's
+/// dtype (1.5 fills an int tensor with 1, 2 fills a bool tensor with True).
+Value fill_value(const Value& v, DType dt);
+/// A tensor [start, start + step, ...) of `length` elements (prims.iota).
+Value iota(int64_t length, int64_t start, int64_t step, DType dtype, const Device& device);
+
 // ---- prim math: arithmetic on prims for decompositions ---------------------------------------
 // Operands must already agree in shape and dtype (numbers excepted), as prims require.
 namespace pm {
@@ -97,7 +119,10 @@ void register_elementwise_binary(Registry& r);
 void register_elementwise_ternary(Registry& r);
 void register_conversions(Registry& r);
 void register_reductions(Registry& r);
+void register_statistics(Registry& r);
 void register_shape(Registry& r);
+void register_shape_slicing(Registry& r);
+void register_indexing(Registry& r);
 void register_linalg(Registry& r);
 void register_nn(Registry& r);
 void register_state(Registry& r);

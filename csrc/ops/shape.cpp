@@ -1,5 +1,6 @@
-// Shape ops: the movement prims (reshape, permute, expand, cat) and the torch-level views built on
-// them.
+// Shape ops: the movement prims (reshape, permute, expand, cat, slice, pad, flip, and iota, which
+// makes the index tensors masks are built from) and the torch-level views built on them.
+// Slicing ops (split, narrow, roll, tril, pad, ...) are in shape_slicing.cpp.
 #include <algorithm>
 #include <numeric>
 
@@ -30,12 +31,6 @@ Shape infer_shape(const std::vector<int64_t>& req, int64_t n) {
   }
   THUNDER_CHECK(numel(out) == n, Runtime, "shape '", shape_str(req), "' is invalid for input of size ", n);
   return out;
-}
-
-// prims.reshape, skipped when the shape does not change
-Value reshape_to(const Value& x, const Shape& shape) {
-  if (x.shape() == shape) return x;
-  return call("prims.reshape", {x, int_list(shape)});
 }
 
 Value reshape_impl(const Args& a) {
@@ -79,7 +74,74 @@ Shape expand_shape(const Shape& in, const std::vector<int64_t>& req) {
   return out;
 }
 
+Value slice_meta(const Args& a) {
+  const Value& t = a.tensor(0);
+  std::vector<int64_t> start = a.int_list(1), end = a.int_list(2), step = a.int_list(3);
+  THUNDER_ASSERT(static_cast<int64_t>(start.size()) == t.rank() && start.size() == end.size() &&
+                     start.size() == step.size(),
+                 "prims.slice: expected one start, end and step per dim");
+  Shape out;
+  for (int64_t d = 0; d < t.rank(); ++d) {
+    THUNDER_ASSERT(0 <= start[d] && start[d] <= end[d] && end[d] <= t.shape()[d] && step[d] > 0,
+                   "prims.slice: bad bounds for dim ", d);
+    out.push_back((end[d] - start[d] + step[d] - 1) / step[d]);
+  }
+  return new_tensor(out, t.dtype(), t.meta().device);
+}
+
+// movedim's rule: the listed dims go to their destinations, the others keep their order.
+std::vector<int64_t> movedim_perm(const Value& x, std::vector<int64_t> src, std::vector<int64_t> dst) {
+  auto list = [](const std::vector<int64_t>& v) {
+    std::string s;
+    for (int64_t d : v) s += (s.empty() ? "" : ", ") + std::to_string(d);
+    return "[" + s + "]";
+  };
+  THUNDER_CHECK(src.size() == dst.size(), Runtime, "movedim: Invalid source or destination dims: source (", list(src),
+                " dims) should contain the same number of dims as destination (", list(dst), " dims)");
+  int64_t n = x.rank();
+  std::vector<int64_t> perm(n, -1);
+  std::vector<bool> src_used(n), dst_used(n);
+  for (size_t i = 0; i < src.size(); ++i) {
+    int64_t s = wrap_dim(src[i], n), d = wrap_dim(dst[i], n);
+    if (!n) continue;
+    THUNDER_CHECK(!src_used[s], Runtime, "movedim: repeated dim in `source` (", list(src), ")");
+    THUNDER_CHECK(!dst_used[d], Runtime, "movedim: repeated dim in `destination` (", list(dst), ")");
+    src_used[s] = dst_used[d] = true;
+    perm[d] = s;
+  }
+  int64_t next = 0;
+  for (int64_t d = 0; d < n; ++d) {
+    if (perm[d] != -1) continue;
+    while (src_used[next]) ++next;
+    perm[d] = next++;
+  }
+  return perm;
+}
+
 }  // namespace
+
+Value reshape_to(const Value& x, const Shape& shape) {
+  if (x.shape() == shape) return x;
+  return call("prims.reshape", {x, int_list(shape)});
+}
+
+Value permute(const Value& x, const std::vector<int64_t>& perm) {
+  bool identity = true;
+  for (size_t i = 0; i < perm.size(); ++i) identity = identity && perm[i] == static_cast<int64_t>(i);
+  if (identity) return x;
+  return call("prims.permute", {x, int_list(perm)});
+}
+
+Value slice_dim(const Value& x, int64_t dim, int64_t start, int64_t end, int64_t step) {
+  if (start == 0 && end == x.shape()[dim] && step == 1) return x;
+  std::vector<int64_t> starts(x.rank(), 0), ends = x.shape(), steps(x.rank(), 1);
+  starts[dim] = start, ends[dim] = end, steps[dim] = step;
+  return call("prims.slice", {x, int_list(starts), int_list(ends), int_list(steps)});
+}
+
+Value iota(int64_t length, int64_t start, int64_t step, DType dtype, const Device& device) {
+  return call("prims.iota", {num(length), num(start), num(step), Value::constant(dtype), Value::constant(device)});
+}
 
 void register_shape(Registry& r) {
   r.add({.schema = "prims.reshape(a, shape)",
@@ -116,6 +178,57 @@ void register_shape(Registry& r) {
              out[dim] += ts[i].shape()[dim];
            }
            return new_tensor(out, ts[0].dtype(), ts[0].meta().device);
+         }});
+  // a strided window of every dim: [start, end) by step, in range, step > 0
+  r.add({.schema = "prims.slice(a, start_indices, end_indices, strides)",
+         .fusion = FusionClass::Shape,
+         .aten = "lambda a, start_indices, end_indices, strides: "
+                 "a[tuple(slice(*b) for b in zip(start_indices, end_indices, strides))]",
+         .impl = slice_meta});
+  // pads (or, with negative widths, crops) each dim: `pad` is [low0, high0, low1, high1, ...] in
+  // dim order; `value` has the tensor's Python type
+  r.add({.schema = "prims.pad(a, value, pad)",
+         .fusion = FusionClass::Shape,
+         .aten = "lambda a, value, pad: torch.nn.functional.pad("
+                 "a, [p for d in reversed(range(a.ndim)) for p in pad[2 * d:2 * d + 2]], value=value)",
+         .impl = [](const Args& a) {
+           const Value& t = a.tensor(0);
+           THUNDER_ASSERT(a[1].is_number() && !a[1].is_number_proxy(), "prims.pad: value must be a number");
+           std::vector<int64_t> pad = a.int_list(2);
+           THUNDER_ASSERT(static_cast<int64_t>(pad.size()) == 2 * t.rank(), "prims.pad: expected two widths per dim");
+           Shape out = t.shape();
+           for (int64_t d = 0; d < t.rank(); ++d) {
+             out[d] += pad[2 * d] + pad[2 * d + 1];
+             THUNDER_ASSERT(out[d] >= 0, "prims.pad: negative size");
+           }
+           return new_tensor(out, t.dtype(), t.meta().device);
+         }});
+  r.add({.schema = "prims.flip(a, dims)",
+         .fusion = FusionClass::Shape,
+         .aten = "torch.flip",
+         .impl = [](const Args& a) {
+           const Value& t = a.tensor(0);
+           std::vector<int64_t> dims = a.int_list(1);
+           for (size_t i = 0; i < dims.size(); ++i)
+             THUNDER_ASSERT(dims[i] >= 0 && dims[i] < t.rank() && (i == 0 || dims[i] > dims[i - 1]),
+                            "prims.flip: dims must be sorted, unique and in range");
+           return new_tensor(t.shape(), t.dtype(), t.meta().device);
+         }});
+  // [start, start + step, ...), `length` elements; the index tensors masks are built from
+  r.add({.schema = "prims.iota(length, start, step, dtype, device)",
+         .fusion = FusionClass::Elementwise,
+         .aten = "lambda length, start, step, dtype, device: "
+                 "torch.arange(start, start + length * step, step, dtype=dtype, device=device)",
+         .impl = [](const Args& a) {
+           int64_t length = a.int_(0);
+           (void)a.int_(1);
+           THUNDER_ASSERT(length >= 0 && a.int_(2) != 0, "prims.iota: bad length or step");
+           DType dt = *a.opt_dtype(3);
+           THUNDER_ASSERT(is_integer(dt), "prims.iota: expected an integer dtype");
+           const Value& dev = a[4];
+           THUNDER_ASSERT(dev.is_constant() && std::holds_alternative<Device>(dev.constant_value()),
+                          "prims.iota: expected a device");
+           return new_tensor({length}, dt, std::get<Device>(dev.constant_value()));
          }});
 
   r.add({.schema = "reshape(input, *shape)",
@@ -242,6 +355,147 @@ void register_shape(Registry& r) {
            std::vector<Value> conv;
            for (const auto& t : ts) conv.push_back(convert(t, dt));
            return call("prims.cat", {Value::sequence(conv, true), Value::constant(dim)});
+         }});
+
+  r.add({.schema = "stack(tensors, dim=0)",
+         .print_name = "torch.stack",
+         .torch_names = {"torch.stack"},
+         .fusion = FusionClass::Shape,
+         .impl = [](const Args& a) {
+           std::vector<Value> ts = a.tensor_list(0);
+           THUNDER_CHECK(!ts.empty(), Runtime, "stack expects a non-empty TensorList");
+           for (size_t i = 1; i < ts.size(); ++i)
+             THUNDER_CHECK(ts[i].shape() == ts[0].shape(), Runtime, "stack expects each tensor to be equal size, but got ",
+                           shape_str(ts[0].shape()), " at entry 0 and ", shape_str(ts[i].shape()), " at entry ", i);
+           int64_t dim = wrap_dim(a.int_(1), ts[0].rank() + 1);
+           common_device("stack", ts);
+           DType dt = promote(ts, Promotion::NoOpmath).result;
+           Shape s = ts[0].shape();
+           s.insert(s.begin() + dim, 1);
+           std::vector<Value> parts;
+           for (const auto& t : ts) parts.push_back(reshape_to(convert(t, dt), s));
+           return call("prims.cat", {Value::sequence(parts, true), num(dim)});
+         }});
+
+  r.add({.schema = "flatten(input, start_dim=0, end_dim=-1)",
+         .print_name = "torch.flatten",
+         .torch_names = {"torch.flatten", "torch.Tensor.flatten"},
+         .fusion = FusionClass::Shape,
+         .impl = [](const Args& a) {
+           const Value& x = a.tensor(0);
+           int64_t start = wrap_dim(a.int_(1), x.rank()), end = wrap_dim(a.int_(2), x.rank());
+           THUNDER_CHECK(start <= end, Runtime, "flatten() has invalid args: start_dim cannot come after end_dim");
+           if (x.rank() == 0) return reshape_to(x, {1});
+           Shape s(x.shape().begin(), x.shape().begin() + start);
+           s.push_back(numel(Shape(x.shape().begin() + start, x.shape().begin() + end + 1)));
+           s.insert(s.end(), x.shape().begin() + end + 1, x.shape().end());
+           return reshape_to(x, s);
+         }});
+
+  r.add({.schema = "unflatten(input, dim, sizes)",
+         .print_name = "torch.unflatten",
+         .torch_names = {"torch.unflatten", "torch.Tensor.unflatten"},
+         .fusion = FusionClass::Shape,
+         .impl = [](const Args& a) {
+           const Value& x = a.tensor(0);
+           int64_t dim = wrap_dim(a.int_(1), x.rank());
+           std::vector<int64_t> sizes = a.int_list(2);
+           THUNDER_CHECK(!sizes.empty(), Runtime, "unflatten: sizes must be non-empty");
+           THUNDER_CHECK(x.rank() > 0, Runtime, "unflatten: expected a tensor of at least one dimension, got 0");
+           int64_t n = x.shape()[dim];
+           bool infer = std::find(sizes.begin(), sizes.end(), -1) != sizes.end();
+           THUNDER_CHECK(infer || numel(sizes) == n, Runtime, "unflatten: Provided sizes ", shape_str(sizes),
+                         " don't multiply up to the size of dim ", dim, " (", n, ") in the input tensor");
+           Shape inner = infer_shape(sizes, n);
+           Shape s(x.shape().begin(), x.shape().begin() + dim);
+           s.insert(s.end(), inner.begin(), inner.end());
+           s.insert(s.end(), x.shape().begin() + dim + 1, x.shape().end());
+           return reshape_to(x, s);
+         }});
+
+  r.add({.schema = "movedim(input, source, destination)",
+         .print_name = "torch.movedim",
+         .torch_names = {"torch.movedim", "torch.moveaxis", "torch.Tensor.movedim", "torch.Tensor.moveaxis"},
+         .fusion = FusionClass::Shape,
+         .impl = [](const Args& a) {
+           const Value& x = a.tensor(0);
+           return call("prims.permute", {x, int_list(movedim_perm(x, a.int_list(1, true), a.int_list(2, true)))});
+         }});
+
+  r.add({.schema = "t(input)",
+         .print_name = "torch.t",
+         .torch_names = {"torch.t", "torch.Tensor.t"},
+         .fusion = FusionClass::Shape,
+         .impl = [](const Args& a) {
+           const Value& x = a.tensor(0);
+           THUNDER_CHECK(x.rank() <= 2, Runtime, "t() expects a tensor with <= 2 dimensions, but self is ", x.rank(), "D");
+           return call("prims.permute", {x, int_list(x.rank() == 2 ? std::vector<int64_t>{1, 0} : std::vector<int64_t>(x.rank(), 0))});
+         }});
+
+  // Tensor.T reverses every dim (torch warns for ndim other than 2; the result is the same)
+  r.add({.schema = "T(input)",
+         .print_name = "torch.Tensor.T.__get__",
+         .torch_names = {"torch.Tensor.T.__get__"},
+         .fusion = FusionClass::Shape,
+         .impl = [](const Args& a) {
+           const Value& x = a.tensor(0);
+           std::vector<int64_t> perm(x.rank());
+           std::iota(perm.rbegin(), perm.rend(), 0);
+           return call("prims.permute", {x, int_list(perm)});
+         }});
+  r.add({.schema = "mT(input)",
+         .print_name = "torch.Tensor.mT.__get__",
+         .torch_names = {"torch.Tensor.mT.__get__"},
+         .fusion = FusionClass::Shape,
+         .impl = [](const Args& a) {
+           const Value& x = a.tensor(0);
+           THUNDER_CHECK(x.rank() >= 2, Runtime, "tensor.mT is only supported on matrices or batches of matrices. Got ",
+                         x.rank(), "-D tensor.");
+           std::vector<int64_t> perm(x.rank());
+           std::iota(perm.begin(), perm.end(), 0);
+           std::swap(perm[x.rank() - 1], perm[x.rank() - 2]);
+           return call("prims.permute", {x, int_list(perm)});
+         }});
+
+  r.add({.schema = "expand_as(input, other)",
+         .print_name = "torch.Tensor.expand_as",
+         .torch_names = {"torch.Tensor.expand_as"},
+         .fusion = FusionClass::Shape,
+         .impl = [](const Args& a) {
+           const Value& x = a.tensor(0);
+           return call("prims.expand", {x, int_list(expand_shape(x.shape(), a.tensor(1).shape()))});
+         }});
+  r.add({.schema = "broadcast_to(input, size)",
+         .print_name = "torch.broadcast_to",
+         .torch_names = {"torch.broadcast_to", "torch.Tensor.broadcast_to"},
+         .fusion = FusionClass::Shape,
+         .impl = [](const Args& a) {
+           const Value& x = a.tensor(0);
+           return call("prims.expand", {x, int_list(expand_shape(x.shape(), a.int_list(1, true)))});
+         }});
+
+  // repeat tiles by expanding a new dim in front of each dim, then merging the pairs
+  r.add({.schema = "repeat(input, *repeats)",
+         .print_name = "torch.Tensor.repeat",
+         .torch_names = {"torch.Tensor.repeat"},
+         .fusion = FusionClass::Shape,
+         .impl = [](const Args& a) {
+           const Value& x = a.tensor(0);
+           std::vector<int64_t> reps = a.int_list(1, true);
+           THUNDER_CHECK(reps.size() >= static_cast<size_t>(x.rank()), Runtime,
+                         "Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor");
+           size_t lead = reps.size() - x.rank();
+           Shape padded(lead, 1), pairs_in, pairs_out, out;
+           padded.insert(padded.end(), x.shape().begin(), x.shape().end());
+           for (size_t i = 0; i < reps.size(); ++i) {
+             pairs_in.insert(pairs_in.end(), {1, padded[i]});
+             pairs_out.insert(pairs_out.end(), {reps[i], padded[i]});
+             out.push_back(reps[i] * padded[i]);
+           }
+           for (int64_t d : out)
+             THUNDER_CHECK(d >= 0, Runtime, "Trying to create tensor with negative dimension ", d, ": ", shape_str(out));
+           Value y = call("prims.expand", {reshape_to(x, pairs_in), int_list(pairs_out)});
+           return reshape_to(y, out);
          }});
 }
 

@@ -16,7 +16,10 @@ const Registry& op_table() {
     register_elementwise_ternary(r);
     register_conversions(r);
     register_reductions(r);
+    register_statistics(r);
     register_shape(r);
+    register_shape_slicing(r);
+    register_indexing(r);
     register_linalg(r);
     register_nn(r);
     register_state(r);
