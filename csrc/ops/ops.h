@@ -76,5 +76,11 @@ void register_reductions(Registry& r);
 void register_shape(Registry& r);
 void register_linalg(Registry& r);
 void register_nn(Registry& r);
+void register_nn_index(Registry& r);
+void register_nn_norm(Registry& r);
+void register_nn_loss(Registry& r);
+void register_nn_conv(Registry& r);
+void register_nn_pool(Registry& r);
+void register_nn_attention(Registry& r);
 
 }  // namespace thunder::ops
