@@ -77,9 +77,10 @@ struct Picked {
 };
 
 Picked pick(const Value& x, const Value& target, const std::optional<Value>& w, int64_t ignore_index) {
-  // a [C] input with a [1] target is a batch of one
+  // a [C] input takes a [] target, or a [1] one that torch reads as []
   Value t = convert(target, DType::Int64);
-  Value xc = x.rank() == 1 && t.rank() == 1 ? unsqueeze(x, 0) : x;
+  if (x.rank() == 1) t = nn::reshape(t, {});
+  const Value& xc = x;
   int64_t class_dim = xc.rank() == 1 ? 0 : 1;
   Value ignored = call("prims.eq", {t, num(ignore_index)});
   Value safe = where(ignored, num(0), t);
@@ -156,7 +157,8 @@ Value cross_entropy(const Args& a) {
   // cross_entropy_loss_label_smoothing does
   Value lp = convert(logp, opmath_type(in.dtype()));
   Value tt = convert(t, DType::Int64);
-  Value lpb = lp.rank() == 1 && tt.rank() == 1 ? unsqueeze(lp, 0) : lp;
+  if (lp.rank() == 1) tt = nn::reshape(tt, {});
+  const Value& lpb = lp;
   Value weighted = w ? lpb * class_weight(*w, lpb, class_dim) : lpb;
   Value smooth = -nn::sum(weighted, {lpb.rank() == 1 ? 0 : 1});
   Value ignored = call("prims.eq", {tt, num(ignore_index)});
@@ -278,8 +280,10 @@ Value binary_cross_entropy_with_logits(const Args& a) {
   if (pw) operands.push_back(*pw);
   DType comp = opmath_type(promote(operands, Promotion::Default).result);
   Value xc = convert(x, comp), tc = convert(t, comp);
-  Value log_sig = nn::clamp_max(xc, num(0.0)) - call("prims.log", {1.0 + exp(-nn::abs(xc))});
-  if (pw) log_sig = log_sig * ((broadcast_to(convert(*pw, comp), x.shape()) - 1.0) * tc + 1.0);
+  // torch keeps log_sigmoid(input) in the input's dtype (weighting it in place), so round there
+  auto in_input_dtype = [&](const Value& v) { return convert(convert(v, x.dtype()), comp); };
+  Value log_sig = in_input_dtype(nn::clamp_max(xc, num(0.0)) - call("prims.log", {1.0 + exp(-nn::abs(xc))}));
+  if (pw) log_sig = in_input_dtype(log_sig * ((broadcast_to(convert(*pw, comp), x.shape()) - 1.0) * tc + 1.0));
   Value loss = (1.0 - tc) * xc - log_sig;
   if (w) loss = loss * broadcast_to(convert(*w, comp), x.shape());
   return convert(nn::reduce_loss(loss, mode), t.dtype());
