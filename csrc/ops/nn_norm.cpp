@@ -1,5 +1,6 @@
 // Normalization: layer_norm, rms_norm, group_norm, batch_norm and normalize, decomposed into
 // reductions in the computation dtype (float32 for float16/bfloat16 inputs, as torch's kernels do).
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -22,14 +23,22 @@ Value standardize(const Value& x, const std::vector<int64_t>& dims, double eps) 
   return centered * call("prims.pow", {var + eps, num(-0.5)});
 }
 
-// Parameters share the input's dtype, or are float32 for a float16/bfloat16 input (torch's mixed
-// mode); torch's message names the device ("mixed dtype (CPU)"), this one the op.
-void check_param_dtype(std::string_view op, std::string_view name, const Value& x, const std::optional<Value>& p) {
-  if (!p) return;
+// Parameters all share the input's dtype, or are all float32 for a float16/bfloat16 input (torch's
+// mixed mode); torch's message names the device ("mixed dtype (CPU)"), this one the op.
+void check_param_dtypes(std::string_view op, std::string_view names, const Value& x,
+                        const std::vector<std::optional<Value>>& params) {
+  std::vector<DType> got;
+  for (const auto& p : params)
+    if (p) got.push_back(p->dtype());
+  if (got.empty()) return;
   bool reduced = x.dtype() == DType::Float16 || x.dtype() == DType::BFloat16;
-  THUNDER_CHECK(p->dtype() == x.dtype() || (reduced && p->dtype() == DType::Float32), Runtime, op, ": expected ",
-                name, " to have the input's dtype (", dtype_name(x.dtype()), reduced ? ") or float32" : ")", ", got ",
-                dtype_name(p->dtype()));
+  bool same = std::all_of(got.begin(), got.end(), [&](DType t) { return t == got[0]; });
+  bool ok = same && (got[0] == x.dtype() || (reduced && got[0] == DType::Float32));
+  if (ok) return;
+  std::string list;
+  for (DType t : got) list += (list.empty() ? "" : ", ") + std::string(dtype_name(t));
+  throw UserError(ErrorKind::Runtime, cat(op, ": expected ", names, " to have the input's dtype (", dtype_name(x.dtype()),
+                                          reduced ? ") or all float32" : ")", ", got ", list));
 }
 
 // A per-channel vector (weight, bias, running stats) shaped to broadcast over dim 1 of `like`.
@@ -68,8 +77,7 @@ Value layer_norm(const Args& a) {
   bool fits = in.rank() >= k && Shape(in.shape().end() - k, in.shape().end()) == ns;
   THUNDER_CHECK(fits, Runtime, "Given normalized_shape=", shape_str(ns), ", expected input with shape [*, ",
                 size_list(ns).substr(1), ", but got input of size", shape_str(in.shape()));
-  check_param_dtype("layer_norm", "weight and bias", in, w);
-  check_param_dtype("layer_norm", "weight and bias", in, b);
+  check_param_dtypes("layer_norm", "weight and bias", in, {w, b});
   common_device("layer_norm", {in, w.value_or(in), b.value_or(in)});
   Value x = nn::floating_input("layer_norm", in);
   Value y = standardize(x, nn::dims_from(in.rank() - k, in.rank()), eps);
@@ -127,8 +135,7 @@ Value group_norm(const Args& a) {
     THUNDER_CHECK(!p || (p->rank() == 1 && p->shape()[0] == c), Runtime, "Expected ", name,
                   " to be a vector of size equal to the number of channels in input, but got ", name, " of shape ",
                   shape_str(p->shape()), " and input of shape ", shape_str(s));
-  check_param_dtype("group_norm", "weight and bias", in, w);
-  check_param_dtype("group_norm", "weight and bias", in, b);
+  check_param_dtypes("group_norm", "weight and bias", in, {w, b});
   common_device("group_norm", {in, w.value_or(in), b.value_or(in)});
   Value x = nn::floating_input("group_norm", in);
   int64_t group_size = c / groups * numel(Shape(s.begin() + 2, s.end()));
@@ -167,7 +174,7 @@ Value batch_norm(const Args& a) {
                          std::pair{var, "running_var"}})
     THUNDER_CHECK(!p || numel(p->shape()) == c, Runtime, name, " should contain ", c, " elements not ",
                   numel(p->shape()));
-  for (const auto& p : {w, b, mean, var}) check_param_dtype("batch_norm", "weight, bias and running stats", in, p);
+  check_param_dtypes("batch_norm", "weight, bias and running stats", in, {w, b, mean, var});
   common_device("batch_norm", {in, w.value_or(in), b.value_or(in), mean.value_or(in), var.value_or(in)});
   Value x = nn::floating_input("batch_norm", in);
   Value y;
