@@ -65,8 +65,9 @@ Value softmax(const Value& x, int64_t dim, bool log) {
   // amax of an empty dim is an error in torch; an empty tensor needs no stabilizing
   Value shifted = numel(x.shape()) == 0 ? x : x - broadcast_to(amax(x, dims, true), x.shape());
   Value e = exp(shifted);
-  Value total = broadcast_to(sum(e, dims, true), x.shape());
-  return log ? shifted - call("prims.log", {total}) : e / total;
+  Value total = sum(e, dims, true);
+  if (log) return shifted - broadcast_to(call("prims.log", {total}), x.shape());
+  return e / broadcast_to(total, x.shape());
 }
 
 std::string reduction_mode(const Args& a, size_t size_average, size_t reduce, size_t reduction) {
