@@ -1,5 +1,6 @@
 // Factories: tensors made from Python values (torch.arange, torch.full, torch.zeros, torch.tensor,
-// the *_like forms). Their prims carry the dtype and device explicitly.
+// the *_like forms). Their prims carry the dtype and device explicitly (prims.tensor, shared with
+// indexing, lives in indexing.cpp).
 #include <cmath>
 
 #include "ir/error.h"
@@ -93,16 +94,6 @@ void register_factories(Registry& r) {
            double start = a[0].as_double(), end = a[1].as_double(), step = a[2].as_double();
            int64_t n = static_cast<int64_t>(std::ceil((end - start) / step));
            return new_tensor({std::max<int64_t>(n, 0)}, *a.opt_dtype(3), std::get<Device>(a[4].constant_value()));
-         }});
-  r.add({.schema = "prims.tensor(data, dtype, device)",
-         .fusion = FusionClass::Opaque,
-         .aten = "lambda data, dtype, device: torch.tensor(data, dtype=dtype, device=device)",
-         .impl = [](const Args& a) {
-           Shape shape;
-           ResultType rt;
-           bool any = false;
-           scan_data(a[0], 0, shape, rt, any);
-           return new_tensor(shape, *a.opt_dtype(1), std::get<Device>(a[2].constant_value()));
          }});
 
   r.add({.schema = "arange(start, end=None, step=1, *, dtype=None, layout=None, device=None, pin_memory=False, "

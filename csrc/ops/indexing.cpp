@@ -127,6 +127,16 @@ Shape nested_shape(const Value& v) {
   return s;
 }
 
+// The shape of nested sequences of numbers (any Python numbers: prims.tensor serves torch.tensor too).
+Shape data_shape(const Value& v) {
+  if (!v.is_sequence()) return {};
+  Shape s{static_cast<int64_t>(v.items().size())};
+  if (v.items().empty()) return s;
+  Shape inner = data_shape(v.items()[0]);
+  s.insert(s.end(), inner.begin(), inner.end());
+  return s;
+}
+
 // A constant index list with its values wrapped into [0, n) and checked.
 Value wrap_list(const Value& v, int64_t dim, int64_t n) {
   if (v.is_sequence()) {
@@ -333,7 +343,7 @@ void register_indexing(Registry& r) {
            const Value& dev = a[2];
            THUNDER_ASSERT(dev.is_constant() && std::holds_alternative<Device>(dev.constant_value()),
                           "prims.tensor: expected a device");
-           return new_tensor(nested_shape(a[0]), *a.opt_dtype(1), std::get<Device>(dev.constant_value()));
+           return new_tensor(data_shape(a[0]), *a.opt_dtype(1), std::get<Device>(dev.constant_value()));
          }});
 
   r.add({.schema = "__getitem__(input, index)",

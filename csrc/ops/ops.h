@@ -125,6 +125,12 @@ void register_shape_slicing(Registry& r);
 void register_indexing(Registry& r);
 void register_linalg(Registry& r);
 void register_nn(Registry& r);
+void register_nn_index(Registry& r);
+void register_nn_norm(Registry& r);
+void register_nn_loss(Registry& r);
+void register_nn_conv(Registry& r);
+void register_nn_pool(Registry& r);
+void register_nn_attention(Registry& r);
 void register_state(Registry& r);
 void register_factories(Registry& r);
 

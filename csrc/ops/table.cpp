@@ -22,6 +22,12 @@ const Registry& op_table() {
     register_indexing(r);
     register_linalg(r);
     register_nn(r);
+    register_nn_index(r);
+    register_nn_norm(r);
+    register_nn_loss(r);
+    register_nn_conv(r);
+    register_nn_pool(r);
+    register_nn_attention(r);
     register_state(r);
     register_factories(r);
     return r;

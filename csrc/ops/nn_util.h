@@ -1,0 +1,50 @@
+// Shared vocabulary of the nn family's decompositions (activations, normalization, losses, library
+// calls). Everything here records prims; operands must already agree as prims require.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ops/ops.h"
+
+namespace thunder::ops::nn {
+
+/// prims.sum over `dims` (skipped when empty), reduced dims kept as 1s when `keepdim`.
+Value sum(const Value& x, const std::vector<int64_t>& dims, bool keepdim = false);
+/// prims.amax over `dims`, like sum.
+Value amax(const Value& x, const std::vector<int64_t>& dims, bool keepdim = false);
+/// prims.reshape, skipped when the shape does not change.
+Value reshape(const Value& x, const Shape& shape);
+/// Every dim from `start` to the last.
+std::vector<int64_t> dims_from(int64_t start, int64_t rank);
+
+/// |x|, max(x, lo) and min(x, hi) written with prims.where; NaN passes through as in torch.
+Value abs(const Value& x);
+Value clamp_min(const Value& x, const Value& lo);
+Value clamp_max(const Value& x, const Value& hi);
+
+/// The input of a float-only op, cast to its computation dtype; raises NotImplementedError naming
+/// `op` for integer and bool tensors (torch has no kernels for them).
+Value floating_input(std::string_view op, const Value& x);
+/// Raises "op: inplace=True is not supported yet" (in-place ops need functionalization first).
+void reject_inplace(std::string_view op, const Args& a, size_t i);
+
+/// softmax / log_softmax of `x` (already in its computation dtype) over `dim`, stable (x - amax).
+Value softmax(const Value& x, int64_t dim, bool log);
+
+/// A loss's reduction from its `reduction` argument and torch's legacy size_average/reduce pair
+/// (either given overrides it); raises torch's ValueError for an unknown mode.
+std::string reduction_mode(const Args& a, size_t size_average, size_t reduce, size_t reduction);
+/// Applies 'none', 'mean' or 'sum' to an elementwise loss.
+Value reduce_loss(const Value& loss, const std::string& mode);
+
+/// A real number argument (bool, int or float constant).
+double real(const Args& a, size_t i);
+/// An int repeated `n` times, or a sequence of ints as given (callers check its length, with
+/// their op's wording).
+std::vector<int64_t> int_tuple(const Args& a, size_t i, size_t n);
+/// "[1, 2]" for an int list, as torch prints parameters in its messages.
+std::string list_str(const std::vector<int64_t>& v);
+
+}  // namespace thunder::ops::nn
