@@ -144,6 +144,19 @@ Value iota(int64_t length, int64_t start, int64_t step, DType dtype, const Devic
 }
 
 void register_shape(Registry& r) {
+  // A value has no layout in a trace: contiguous() names the same values, and the ATen executor
+  // makes them contiguous as torch does.
+  r.add({.schema = "contiguous(input, memory_format='torch.contiguous_format')",
+         .print_name = "torch.Tensor.contiguous",
+         .torch_names = {"torch.Tensor.contiguous"},
+         .fusion = FusionClass::Shape,
+         .impl = [](const Args& a) {
+           std::string format = a.str(1);
+           THUNDER_CHECK(format == "torch.contiguous_format" || format == "torch.preserve_format", NotImplemented,
+                         "contiguous: memory_format=", format, " is not supported yet");
+           return a.tensor(0);
+         }});
+
   r.add({.schema = "prims.reshape(a, shape)",
          .fusion = FusionClass::Shape,
          .aten = "torch.reshape",

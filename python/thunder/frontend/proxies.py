@@ -114,6 +114,8 @@ class Tracer(TorchFunctionMode):
                 return x
             if isinstance(x, torch.Tensor):
                 return self.lift(x)
+            if isinstance(x, torch.memory_format):
+                return str(x)  # "torch.contiguous_format"; ops that take one check it
             return x
 
         return tree_map(visit, tree)
