@@ -34,6 +34,7 @@ INDEX = {
     "tensor_last": lambda i: (Ellipsis, i),
     "tensor_apart": lambda i, j: (i, slice(None), j),
     "int_slice_tensor": lambda i: (0, slice(1, None), i),
+    "select_apart": lambda i, j: (i, None, slice(None), j),  # a zero-dim tensor selects, like an int
 }
 
 
@@ -58,6 +59,7 @@ def advanced_samples(make):
         ((x, "tensor_last", idx(4, 3).to(torch.int32)), {}),
         ((x, "tensor_apart", torch.tensor([[-1], [0]]), idx(4, 3)), {}),
         ((x, "int_slice_tensor", torch.tensor(-1)), {}),
+        ((x, "select_apart", torch.tensor(1), torch.tensor([1, 0, -2])), {}),
         ((make(2, 0), "list"), {}),
         ((make(5, 6, noncontig=True), "tensors", idx(5, 3), torch.tensor([-6, 5, 0])), {}),
     ]
