@@ -18,25 +18,27 @@ bool is_index_dtype(DType t) { return t == DType::Int64 || t == DType::Int32; }
 int64_t rank1(const Value& t) { return std::max<int64_t>(t.rank(), 1); }
 int64_t size1(const Value& t, int64_t d) { return t.rank() ? t.shape()[d] : 1; }
 
-// torch's rule for gather and scatter: index has input's rank and is no larger than `other`
-// (input for gather, src for scatter) in every dim, and no larger than input apart from `dim`.
+// torch's rule for gather and scatter: index has input's rank and is no larger than `src` (for
+// scatter) in every dim, and no larger than input apart from `dim`.
 void check_index_shape(const Value& x, int64_t dim, const Value& index, const Value* src) {
   THUNDER_CHECK(rank1(index) == rank1(x), Runtime, "Index tensor must have the same number of dimensions as ",
                 src ? "self" : "input", " tensor");
-  std::vector<int64_t> is, xs;
-  for (int64_t d = 0; d < rank1(x); ++d) is.push_back(size1(index, d)), xs.push_back(size1(x, d));
+  if (src)
+    THUNDER_CHECK(rank1(*src) == rank1(x), Runtime, "Index tensor must have the same number of dimensions as src tensor");
+  std::vector<int64_t> is, xs, ss;
   for (int64_t d = 0; d < rank1(x); ++d) {
-    if (src) {
-      THUNDER_CHECK(rank1(*src) == rank1(x), Runtime, "Index tensor must have the same number of dimensions as src tensor");
-      std::vector<int64_t> ss;
-      for (int64_t k = 0; k < rank1(x); ++k) ss.push_back(size1(*src, k));
+    is.push_back(size1(index, d));
+    xs.push_back(size1(x, d));
+    if (src) ss.push_back(size1(*src, d));
+  }
+  for (int64_t d = 0; d < rank1(x); ++d) {
+    if (src)
       THUNDER_CHECK((d == dim || is[d] <= xs[d]) && is[d] <= ss[d], Runtime, "Expected index ", shape_str(is),
                     " to be no larger than self ", shape_str(xs), " apart from dimension ", dim,
                     " and to be no larger size than src ", shape_str(ss));
-    } else {
+    else
       THUNDER_CHECK(d == dim || is[d] <= xs[d], Runtime, "Size does not match at dimension ", d, " expected index ",
                     shape_str(is), " to be no larger than self ", shape_str(xs), " apart from dimension ", dim);
-    }
   }
 }
 
@@ -72,17 +74,36 @@ Value spread_index(const Value& index, int64_t dim, const Shape& shape) {
 
 // index_add / index_copy: source has input's shape, except len(index) along dim.
 void check_source(std::string_view op, const Value& x, int64_t dim, const Value& index, const Value& source) {
-  THUNDER_CHECK(index.rank() <= 1, Index, op, "(): Index is supposed to be a vector");
   int64_t n = numel(index.shape());
-  bool same = rank1(source) == rank1(x);
-  for (int64_t d = 0; same && d < rank1(x); ++d) same = d == dim || size1(source, d) == size1(x, d);
+  auto sliced = [dim](const Value& t) {
+    Shape s = t.shape();
+    if (!s.empty()) s.erase(s.begin() + dim);
+    return s;
+  };
   if (op == "index_copy") {
-    THUNDER_CHECK(same, Runtime, "index_copy_(): Source/destination tensor must have same slice shapes. "
-                  "Destination slice shape: ", shape_str(x.shape()), " and source slice shape: ", shape_str(source.shape()));
+    THUNDER_CHECK(index.rank() <= 1, Index, "index_copy_(): Index should have dimension 1 or 0 (got ", index.rank(), ")");
+    THUNDER_CHECK(x.rank() == 0 || source.rank() == 0 || x.rank() == source.rank(), Index,
+                  "index_copy_(): When source and destination are not scalars, their dimensionality must match. "
+                  "Source dimensionality (", source.rank(), "), destination dimensionality (", x.rank(), ")");
+    if (sliced(x) != sliced(source)) {
+      auto words = [](const Shape& s) {
+        std::string w;
+        for (int64_t v : s) w += (w.empty() ? "" : " ") + std::to_string(v);
+        return w;
+      };
+      throw UserError(ErrorKind::Runtime,
+                      cat("index_copy_(): Source/destination tensor must have same slice shapes. Destination slice "
+                          "shape: ", words(sliced(x)), " at dimension ", dim, " and source slice shape: ",
+                          words(sliced(source)), " at dimension 0."));
+    }
     THUNDER_CHECK(size1(source, dim) == n, Index, "index_copy_(): Number of indices (", n,
                   ") should be equal to source.size(dim) (", size1(source, dim), ")");
     return;
   }
+  THUNDER_CHECK(index.rank() <= 1, Index, "index_add_(): Index is supposed to be a vector, but got dim: ", index.rank(),
+                " with type: ", c10_name(index.dtype()), " and size: ", shape_str(index.shape()));
+  bool same = rank1(source) == rank1(x);
+  for (int64_t d = 0; same && d < rank1(x); ++d) same = d == dim || size1(source, d) == size1(x, d);
   THUNDER_CHECK(same, Runtime, "source tensor shape must match self tensor shape, excluding the specified dimension. "
                 "Got self.shape = ", shape_str(x.shape()), " source.shape = ", shape_str(source.shape()));
   THUNDER_CHECK(size1(source, dim) == n, Runtime, "index_add_(): Number of indices (", n,

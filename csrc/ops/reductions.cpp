@@ -1,6 +1,6 @@
 // Reductions: the reduction prims (sum, prod, amax, amin over explicit dims), the index-returning
 // and ordering prims (argmax, argmin, cumsum, cumprod, topk, sort), and the torch-level ops built
-// on them. Statistics (var, std, norms) live in statistics.cpp.
+// on them. Statistics (var, std, norms) live in reductions_statistics.cpp.
 #include <algorithm>
 #include <cmath>
 

@@ -163,6 +163,17 @@ TEST_F(Shapes, GatherScatterAndIndexOps) {
             "index_add_(): Number of indices (2) should be equal to source.size(dim): (3), for dim: 0");
   EXPECT_EQ(user_error([&] { op("index_copy", {x, i(0), input("i32b", {2}, D::Int32), x}); }, ErrorKind::Index),
             "index_copy_(): Expected a long tensor for index, but got Int");
+  EXPECT_EQ(user_error([&] { op("index_copy", {input("c3", {2, 3, 4}), i(0), vec, input("s4", {2, 3, 5})}); }),
+            "index_copy_(): Source/destination tensor must have same slice shapes. Destination slice shape: 3 4 at "
+            "dimension 0 and source slice shape: 3 5 at dimension 0.");
+  EXPECT_EQ(user_error([&] { op("index_copy", {x, i(0), vec, input("s5", {6})}); }, ErrorKind::Index),
+            "index_copy_(): When source and destination are not scalars, their dimensionality must match. Source "
+            "dimensionality (1), destination dimensionality (2)");
+  EXPECT_EQ(user_error([&] { op("index_copy", {x, i(0), vec, input("s6", {3, 3})}); }, ErrorKind::Index),
+            "index_copy_(): Number of indices (2) should be equal to source.size(dim) (3)");
+  EXPECT_EQ(user_error([&] { op("index_add", {x, i(0), input("i2", {1, 1}, D::Int64), input("s7", {1, 3})}); },
+                       ErrorKind::Index),
+            "index_add_(): Index is supposed to be a vector, but got dim: 2 with type: Long and size: [1, 1]");
   EXPECT_EQ(user_error([&] { op("take_along_dim", {x, vec, i(1)}); }),
             "torch.take_along_dim(): input and indices should have the same number of dimensions, but got 2 dimensions "
             "for input, and 1 dimensions for indices");
