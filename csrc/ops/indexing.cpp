@@ -186,6 +186,17 @@ Value index_tensor(const Advanced& a, int64_t n, const Device& dev) {
 // otherwise (torch's and NumPy's rule).
 Value advanced_index(const Value& y, const std::vector<Advanced>& adv, const Shape& b) {
   const Device& dev = y.meta().device;
+  if (adv.size() == 1) {
+    // one index: gather along its dim, whose place its dims then take
+    int64_t pos = adv[0].pos;
+    Value index = index_tensor(adv[0], y.shape()[pos], dev);
+    Shape gathered = y.shape();
+    gathered[pos] = numel(b);
+    Shape out(y.shape().begin(), y.shape().begin() + pos);
+    out.insert(out.end(), b.begin(), b.end());
+    out.insert(out.end(), y.shape().begin() + pos + 1, y.shape().end());
+    return reshape_to(call("prims.gather", {y, num(pos), spread_index(index, pos, gathered)}), out);
+  }
   std::vector<int64_t> perm, rest;
   for (const auto& a : adv) perm.push_back(a.pos);
   for (int64_t d = 0; d < y.rank(); ++d)
