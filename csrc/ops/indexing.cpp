@@ -56,7 +56,7 @@ Value scatter_meta(const Args& a) {
   int64_t dim = a.int_(1);
   const Value& index = a.tensor(2);
   const Value& src = a.tensor_or_number(3);
-  THUNDER_ASSERT(dim >= 0 && dim < rank1(x) && index.dtype() == DType::Int64, "prims.scatter: bad dim or index dtype");
+  THUNDER_ASSERT(dim >= 0 && dim < rank1(x) && is_index_dtype(index.dtype()), "prims.scatter: bad dim or index dtype");
   if (src.is_tensor()) THUNDER_ASSERT(src.dtype() == x.dtype(), "prims.scatter: src and input dtypes differ");
   check_index_shape(x, dim, index, src.is_tensor() ? &src : nullptr);
   return new_tensor(x.shape(), x.dtype(), x.meta().device);
@@ -463,7 +463,7 @@ void register_indexing(Registry& r) {
            Value src = a[3].is_none() ? a[4] : a[3];
            if (!src.is_tensor() && (!src.is_number() || src.is_number_proxy()))
              a.type_error(a[3].is_none() ? 4 : 3, "a tensor or a number");
-           THUNDER_CHECK(index.dtype() == DType::Int64, Runtime, "scatter(): Expected dtype int64 for index");
+           THUNDER_CHECK(is_index_dtype(index.dtype()), Runtime, "scatter(): Expected dtype int32/int64 for index");
            if (src.is_tensor()) {
              THUNDER_CHECK(src.dtype() == x.dtype(), Runtime, "scatter(): Expected self.dtype to be equal to src.dtype");
              common_device("scatter", {x, index, src});
@@ -483,7 +483,7 @@ void register_indexing(Registry& r) {
            const Value& index = a.tensor(2);
            const Value& src = a.tensor(3);
            int64_t dim = wrap_dim(a.int_(1), x.rank());
-           THUNDER_CHECK(index.dtype() == DType::Int64, Runtime, "scatter(): Expected dtype int64 for index");
+           THUNDER_CHECK(is_index_dtype(index.dtype()), Runtime, "scatter(): Expected dtype int32/int64 for index");
            THUNDER_CHECK(src.dtype() == x.dtype(), Runtime, "scatter(): Expected self.dtype to be equal to src.dtype");
            common_device("scatter_add", {x, index, src});
            check_index_shape(x, dim, index, &src);
@@ -523,7 +523,7 @@ void register_indexing(Registry& r) {
            const Value& index = a.tensor(2);
            const Value& source = a.tensor(3);
            int64_t dim = wrap_dim(a.int_(1), x.rank());
-           THUNDER_CHECK(index.dtype() == DType::Int64, Index, "index_copy_(): Expected a long tensor for index, but got ",
+           THUNDER_CHECK(index.dtype() == DType::Int64, Runtime, "index_copy_(): Expected a long tensor for index, but got ",
                          c10_name(index.dtype()));
            THUNDER_CHECK(source.dtype() == x.dtype(), Runtime,
                          "index_copy_(): self and source expected to have the same dtype, but got (self) ",

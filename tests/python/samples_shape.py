@@ -85,7 +85,7 @@ def scatter_samples(make):
         ((x, 1, uniq(4, 3, 2), make(3, 3)), {}),
         ((x, 0, uniq(3, 4, 2).T, make(2, 4)), {}),
         ((x, -1, uniq(4, 2, 2)), {"value": 1}),
-        ((x, 1, uniq(4, 3, 1), 2.5), {}),
+        ((x, 1, uniq(4, 3, 1).to(torch.int32), 2.5), {}),
         ((make(), 0, torch.tensor(0), make()), {}),
         ((make(5, 4, noncontig=True), 0, uniq(5, 4, 2).T, make(3, 4)), {}),
     ]
