@@ -2,6 +2,7 @@
 // the torch-level ops on them: index_select, gather, scatter, scatter_add, index_add, index_copy,
 // take_along_dim and Tensor.__getitem__ (basic and advanced indexing).
 #include <algorithm>
+#include <functional>
 #include <numeric>
 
 #include "ir/error.h"
@@ -17,25 +18,27 @@ bool is_index_dtype(DType t) { return t == DType::Int64 || t == DType::Int32; }
 int64_t rank1(const Value& t) { return std::max<int64_t>(t.rank(), 1); }
 int64_t size1(const Value& t, int64_t d) { return t.rank() ? t.shape()[d] : 1; }
 
-// torch's rule for gather and scatter: index has input's rank and is no larger than `other`
-// (input for gather, src for scatter) in every dim, and no larger than input apart from `dim`.
+// torch's rule for gather and scatter: index has input's rank and is no larger than `src` (for
+// scatter) in every dim, and no larger than input apart from `dim`.
 void check_index_shape(const Value& x, int64_t dim, const Value& index, const Value* src) {
   THUNDER_CHECK(rank1(index) == rank1(x), Runtime, "Index tensor must have the same number of dimensions as ",
                 src ? "self" : "input", " tensor");
-  std::vector<int64_t> is, xs;
-  for (int64_t d = 0; d < rank1(x); ++d) is.push_back(size1(index, d)), xs.push_back(size1(x, d));
+  if (src)
+    THUNDER_CHECK(rank1(*src) == rank1(x), Runtime, "Index tensor must have the same number of dimensions as src tensor");
+  std::vector<int64_t> is, xs, ss;
   for (int64_t d = 0; d < rank1(x); ++d) {
-    if (src) {
-      THUNDER_CHECK(rank1(*src) == rank1(x), Runtime, "Index tensor must have the same number of dimensions as src tensor");
-      std::vector<int64_t> ss;
-      for (int64_t k = 0; k < rank1(x); ++k) ss.push_back(size1(*src, k));
+    is.push_back(size1(index, d));
+    xs.push_back(size1(x, d));
+    if (src) ss.push_back(size1(*src, d));
+  }
+  for (int64_t d = 0; d < rank1(x); ++d) {
+    if (src)
       THUNDER_CHECK((d == dim || is[d] <= xs[d]) && is[d] <= ss[d], Runtime, "Expected index ", shape_str(is),
                     " to be no larger than self ", shape_str(xs), " apart from dimension ", dim,
                     " and to be no larger size than src ", shape_str(ss));
-    } else {
+    else
       THUNDER_CHECK(d == dim || is[d] <= xs[d], Runtime, "Size does not match at dimension ", d, " expected index ",
                     shape_str(is), " to be no larger than self ", shape_str(xs), " apart from dimension ", dim);
-    }
   }
 }
 
@@ -53,7 +56,7 @@ Value scatter_meta(const Args& a) {
   int64_t dim = a.int_(1);
   const Value& index = a.tensor(2);
   const Value& src = a.tensor_or_number(3);
-  THUNDER_ASSERT(dim >= 0 && dim < rank1(x) && index.dtype() == DType::Int64, "prims.scatter: bad dim or index dtype");
+  THUNDER_ASSERT(dim >= 0 && dim < rank1(x) && is_index_dtype(index.dtype()), "prims.scatter: bad dim or index dtype");
   if (src.is_tensor()) THUNDER_ASSERT(src.dtype() == x.dtype(), "prims.scatter: src and input dtypes differ");
   check_index_shape(x, dim, index, src.is_tensor() ? &src : nullptr);
   return new_tensor(x.shape(), x.dtype(), x.meta().device);
@@ -71,17 +74,36 @@ Value spread_index(const Value& index, int64_t dim, const Shape& shape) {
 
 // index_add / index_copy: source has input's shape, except len(index) along dim.
 void check_source(std::string_view op, const Value& x, int64_t dim, const Value& index, const Value& source) {
-  THUNDER_CHECK(index.rank() <= 1, Index, op, "(): Index is supposed to be a vector");
   int64_t n = numel(index.shape());
-  bool same = rank1(source) == rank1(x);
-  for (int64_t d = 0; same && d < rank1(x); ++d) same = d == dim || size1(source, d) == size1(x, d);
+  auto sliced = [dim](const Value& t) {
+    Shape s = t.shape();
+    if (!s.empty()) s.erase(s.begin() + dim);
+    return s;
+  };
   if (op == "index_copy") {
-    THUNDER_CHECK(same, Runtime, "index_copy_(): Source/destination tensor must have same slice shapes. "
-                  "Destination slice shape: ", shape_str(x.shape()), " and source slice shape: ", shape_str(source.shape()));
+    THUNDER_CHECK(index.rank() <= 1, Index, "index_copy_(): Index should have dimension 1 or 0 (got ", index.rank(), ")");
+    THUNDER_CHECK(x.rank() == 0 || source.rank() == 0 || x.rank() == source.rank(), Index,
+                  "index_copy_(): When source and destination are not scalars, their dimensionality must match. "
+                  "Source dimensionality (", source.rank(), "), destination dimensionality (", x.rank(), ")");
+    if (sliced(x) != sliced(source)) {
+      auto words = [](const Shape& s) {
+        std::string w;
+        for (int64_t v : s) w += (w.empty() ? "" : " ") + std::to_string(v);
+        return w;
+      };
+      throw UserError(ErrorKind::Runtime,
+                      cat("index_copy_(): Source/destination tensor must have same slice shapes. Destination slice "
+                          "shape: ", words(sliced(x)), " at dimension ", dim, " and source slice shape: ",
+                          words(sliced(source)), " at dimension 0."));
+    }
     THUNDER_CHECK(size1(source, dim) == n, Index, "index_copy_(): Number of indices (", n,
                   ") should be equal to source.size(dim) (", size1(source, dim), ")");
     return;
   }
+  THUNDER_CHECK(index.rank() <= 1, Index, "index_add_(): Index is supposed to be a vector, but got dim: ", index.rank(),
+                " with type: ", c10_name(index.dtype()), " and size: ", shape_str(index.shape()));
+  bool same = rank1(source) == rank1(x);
+  for (int64_t d = 0; same && d < rank1(x); ++d) same = d == dim || size1(source, d) == size1(x, d);
   THUNDER_CHECK(same, Runtime, "source tensor shape must match self tensor shape, excluding the specified dimension. "
                 "Got self.shape = ", shape_str(x.shape()), " source.shape = ", shape_str(source.shape()));
   THUNDER_CHECK(size1(source, dim) == n, Runtime, "index_add_(): Number of indices (", n,
@@ -137,86 +159,97 @@ Shape data_shape(const Value& v) {
   return s;
 }
 
-// A constant index list with its values wrapped into [0, n) and checked.
-Value wrap_list(const Value& v, int64_t dim, int64_t n) {
+// A constant index list with its values wrapped into [0, n). Out-of-range values raise torch's
+// error where `check` (torch checks only when the result has elements), and become 0 otherwise.
+Value wrap_list(const Value& v, int64_t ordinal, int64_t n, bool check) {
   if (v.is_sequence()) {
     std::vector<Value> items;
-    for (const auto& i : v.items()) items.push_back(wrap_list(i, dim, n));
+    for (const auto& i : v.items()) items.push_back(wrap_list(i, ordinal, n, check));
     return Value::sequence(std::move(items), true);
   }
   int64_t i = v.as_int();
-  THUNDER_CHECK(i >= -n && i < n, Index, "index ", i, " is out of bounds for dimension ", dim, " with size ", n);
-  return num(i < 0 ? i + n : i);
+  bool in_range = i >= -n && i < n;
+  THUNDER_CHECK(in_range || !check, Index, "index ", i, " is out of bounds for dimension ", ordinal, " with size ", n);
+  return num(!in_range ? 0 : i < 0 ? i + n : i);
 }
 
-// One advanced index: a tensor, or a constant list already wrapped into range.
+// One advanced index of the tensor left by basic indexing: an index tensor, or a constant list
+// (Python bools become [0] or []). A zero-dim integer tensor selects, as an int would: torch
+// reads its value, so it neither broadcasts with the others nor counts for where they go.
 struct Advanced {
-  int64_t pos;  // the dim it indexes, after basic indexing
+  int64_t pos;  // the dim it indexes
   Value index;
+  bool select = false;
 };
 
-// Advanced indexing after the basic part: the index tensors broadcast together to B; the indexed
-// dims are gathered through one linear index; B's dims replace them where they were adjacent,
-// and go first otherwise (torch's and NumPy's rule).
-Value advanced_index(const Value& y, std::vector<Advanced> adv) {
+// The index tensor of one advanced index, int64, with negative values wrapped.
+Value index_tensor(const Advanced& a, int64_t n, const Device& dev) {
+  if (!a.index.is_tensor()) return call("prims.tensor", {a.index, Value::constant(DType::Int64), Value::constant(dev)});
+  using namespace pm;
+  Value t = convert(a.index, DType::Int64);
+  return where(call("prims.lt", {t, num(0)}), t + n, t);
+}
+
+// Advanced indexing after the basic part. The indexed dims go first and become one dim, read
+// through one linear index (row-major over them) with prims.gather; the index tensors'
+// broadcast shape `b` then replaces the indexed dims where they were adjacent, and goes first
+// otherwise (torch's and NumPy's rule).
+Value advanced_index(const Value& y, const std::vector<Advanced>& adv, const Shape& b) {
   const Device& dev = y.meta().device;
-  Shape b;
-  std::vector<Value> idx;
-  for (auto& a : adv) {
-    int64_t n = y.shape()[a.pos];
-    Value t = a.index;
-    if (!t.is_tensor()) {
-      t = call("prims.tensor", {t, Value::constant(DType::Int64), Value::constant(dev)});
-    } else {
-      using namespace pm;
-      t = convert(t, DType::Int64);
-      t = where(call("prims.lt", {t, num(0)}), t + n, t);
-    }
-    idx.push_back(t);
-  }
-  try {
-    for (const auto& t : idx) b = broadcast_shapes(b, t.shape());
-  } catch (const UserError&) {
-    std::string shapes;
-    for (const auto& t : idx) shapes += (shapes.empty() ? "" : ", ") + shape_str(t.shape());
-    throw UserError(ErrorKind::Index, cat("shape mismatch: indexing tensors could not be broadcast together with shapes ",
-                                          shapes));
+  if (adv.size() == 1) {
+    // one index: gather along its dim, whose place its dims then take
+    int64_t pos = adv[0].pos;
+    Value index = index_tensor(adv[0], y.shape()[pos], dev);
+    Shape gathered = y.shape();
+    gathered[pos] = numel(b);
+    Shape out(y.shape().begin(), y.shape().begin() + pos);
+    out.insert(out.end(), b.begin(), b.end());
+    out.insert(out.end(), y.shape().begin() + pos + 1, y.shape().end());
+    return reshape_to(call("prims.gather", {y, num(pos), spread_index(index, pos, gathered)}), out);
   }
   std::vector<int64_t> perm, rest;
   for (const auto& a : adv) perm.push_back(a.pos);
   for (int64_t d = 0; d < y.rank(); ++d)
     if (std::find(perm.begin(), perm.end(), d) == perm.end()) rest.push_back(d);
   perm.insert(perm.end(), rest.begin(), rest.end());
-  Value z = permute(y, perm);
   int64_t count = 1;
   for (const auto& a : adv) count *= y.shape()[a.pos];
-  Shape rest_shape;
+  Shape rest_shape, flat{count};
   for (int64_t d : rest) rest_shape.push_back(y.shape()[d]);
-  Shape flat{count};
   flat.insert(flat.end(), rest_shape.begin(), rest_shape.end());
-  z = reshape_to(z, flat);
-  // the linear index over the indexed dims, row-major
+  Value z = reshape_to(permute(y, perm), flat);
+
   using namespace pm;
   Value linear;
   int64_t stride = 1;
   for (size_t j = adv.size(); j-- > 0;) {
-    Value term = broadcast_to(idx[j], b);
+    int64_t n = y.shape()[adv[j].pos];
+    Value term = broadcast_to(index_tensor(adv[j], n, dev), b);
     if (stride != 1) term = term * stride;
     linear = linear ? term + linear : term;
-    stride *= y.shape()[adv[j].pos];
+    stride *= n;
   }
   int64_t n = numel(b);
   Shape gathered = flat;
   gathered[0] = n;
-  Value g = call("prims.gather", {z, num(0), spread_index(reshape_to(linear, {n}), 0, gathered)});
+  Shape column(flat.size(), 1);
+  column[0] = n;
+  Value index = broadcast_to(reshape_to(linear, column), gathered);
   Shape out = b;
   out.insert(out.end(), rest_shape.begin(), rest_shape.end());
-  g = reshape_to(g, out);
-  bool adjacent = true;
-  for (size_t j = 1; j < adv.size(); ++j) adjacent = adjacent && adv[j].pos == adv[j - 1].pos + 1;
-  if (!adjacent || adv[0].pos == 0) return g;
-  // B's dims go back where the indexed dims were
-  int64_t before = adv[0].pos, nb = static_cast<int64_t>(b.size());
+  Value g = reshape_to(call("prims.gather", {z, num(0), index}), out);
+
+  // where the broadcast dims go: selects have left, so positions count the dims before them
+  std::vector<int64_t> placed;
+  for (const auto& a : adv) {
+    if (a.select) continue;
+    int64_t before = 0;
+    for (int64_t d : rest) before += d < a.pos;
+    placed.push_back(before);
+  }
+  bool adjacent = std::adjacent_find(placed.begin(), placed.end(), std::not_equal_to<>()) == placed.end();
+  if (placed.empty() || !adjacent || placed[0] == 0) return g;
+  int64_t before = placed[0], nb = static_cast<int64_t>(b.size());
   std::vector<int64_t> back;
   for (int64_t d = 0; d < before; ++d) back.push_back(nb + d);
   for (int64_t d = 0; d < nb; ++d) back.push_back(d);
@@ -252,21 +285,22 @@ Value getitem(const Args& a) {
 
   // the basic part: one slice of x, then a reshape that drops integer-indexed dims and adds None's
   std::vector<int64_t> starts(x.rank(), 0), ends = x.shape(), steps(x.rank(), 1);
-  Shape shape;        // the result of the basic part
+  Shape shape;  // the result of the basic part
   std::vector<Advanced> adv;
   std::optional<bool> lone_bool;  // the value of a Python bool index
   int64_t d = 0;
   auto need_dim = [&] { THUNDER_CHECK(d < x.rank(), Index, "too many indices for tensor of dimension ", x.rank()); };
+  auto here = [&] { return static_cast<int64_t>(shape.size()) - 1; };
   for (const auto& it : items) {
     if (it.is_none()) {
       shape.push_back(1);
     } else if (it.is_ellipsis()) {
+      // as in torch, every Ellipsis spans the dims the index does not name
       for (int64_t k = 0; k < x.rank() - specified && d < x.rank(); ++k, ++d) shape.push_back(x.shape()[d]);
     } else if (is_bool_const(it)) {
       // torch adds a dim of size 1 and indexes it with [0] (True) or [] (False)
       shape.push_back(1);
-      adv.push_back({static_cast<int64_t>(shape.size()) - 1,
-                     it.as_bool() ? Value::sequence({num(0)}, true) : Value::sequence({}, true)});
+      adv.push_back({here(), it.as_bool() ? Value::sequence({num(0)}, true) : Value::sequence({}, true)});
       lone_bool = it.as_bool();
     } else if (it.is_int()) {
       need_dim();
@@ -283,8 +317,7 @@ Value getitem(const Args& a) {
       THUNDER_CHECK(step > 0, Value, "step must be greater than zero");
       auto clamp = [n](std::optional<int64_t> v, int64_t dflt) {
         if (!v) return dflt;
-        int64_t i = *v < 0 ? *v + n : *v;
-        return std::clamp<int64_t>(i, 0, n);
+        return std::clamp<int64_t>(*v < 0 ? *v + n : *v, 0, n);
       };
       starts[d] = clamp(s.start, 0);
       ends[d] = std::max(starts[d], clamp(s.stop, n));
@@ -305,12 +338,10 @@ Value getitem(const Args& a) {
           for (int64_t i = 0; i < x.shape()[d]; ++i)
             if (it.items()[i].as_bool()) pos.push_back(num(i));
           idx = Value::sequence(std::move(pos), true);
-        } else {
-          idx = wrap_list(it, d, x.shape()[d]);
         }
       }
       shape.push_back(x.shape()[d]);
-      adv.push_back({static_cast<int64_t>(shape.size()) - 1, idx});
+      adv.push_back({here(), idx, it.is_tensor() && it.rank() == 0});
       ++d;
     } else {
       invalid_index(it);
@@ -324,7 +355,27 @@ Value getitem(const Args& a) {
   if (adv.empty()) return y;
   // a lone Python bool only sizes its new dim: 1 for True, 0 for False
   if (adv.size() == 1 && lone_bool) return *lone_bool ? y : slice_dim(y, adv[0].pos, 0, 0);
-  return advanced_index(y, adv);
+
+  // the index tensors broadcast together (selects are scalars)
+  Shape b;
+  std::vector<Shape> shapes;
+  for (const auto& ad : adv) shapes.push_back(ad.index.is_tensor() ? ad.index.shape() : nested_shape(ad.index));
+  try {
+    for (const auto& s : shapes) b = broadcast_shapes(b, s);
+  } catch (const UserError&) {
+    std::string list;
+    for (const auto& s : shapes) list += (list.empty() ? "" : ", ") + shape_str(s);
+    throw UserError(ErrorKind::Index, cat("shape mismatch: indexing tensors could not be broadcast together with shapes ",
+                                          list));
+  }
+  // torch checks constant indices only where the result has elements
+  int64_t out_numel = numel(b);
+  for (int64_t k = 0; k < y.rank(); ++k)
+    if (std::none_of(adv.begin(), adv.end(), [k](const Advanced& ad) { return ad.pos == k; })) out_numel *= shape[k];
+  for (size_t j = 0; j < adv.size(); ++j)
+    if (!adv[j].index.is_tensor())
+      adv[j].index = wrap_list(adv[j].index, static_cast<int64_t>(j), shape[adv[j].pos], out_numel > 0);
+  return advanced_index(y, adv, b);
 }
 
 }  // namespace
@@ -422,7 +473,7 @@ void register_indexing(Registry& r) {
            Value src = a[3].is_none() ? a[4] : a[3];
            if (!src.is_tensor() && (!src.is_number() || src.is_number_proxy()))
              a.type_error(a[3].is_none() ? 4 : 3, "a tensor or a number");
-           THUNDER_CHECK(index.dtype() == DType::Int64, Runtime, "scatter(): Expected dtype int64 for index");
+           THUNDER_CHECK(is_index_dtype(index.dtype()), Runtime, "scatter(): Expected dtype int32/int64 for index");
            if (src.is_tensor()) {
              THUNDER_CHECK(src.dtype() == x.dtype(), Runtime, "scatter(): Expected self.dtype to be equal to src.dtype");
              common_device("scatter", {x, index, src});
@@ -442,7 +493,7 @@ void register_indexing(Registry& r) {
            const Value& index = a.tensor(2);
            const Value& src = a.tensor(3);
            int64_t dim = wrap_dim(a.int_(1), x.rank());
-           THUNDER_CHECK(index.dtype() == DType::Int64, Runtime, "scatter(): Expected dtype int64 for index");
+           THUNDER_CHECK(is_index_dtype(index.dtype()), Runtime, "scatter(): Expected dtype int32/int64 for index");
            THUNDER_CHECK(src.dtype() == x.dtype(), Runtime, "scatter(): Expected self.dtype to be equal to src.dtype");
            common_device("scatter_add", {x, index, src});
            check_index_shape(x, dim, index, &src);
@@ -482,7 +533,7 @@ void register_indexing(Registry& r) {
            const Value& index = a.tensor(2);
            const Value& source = a.tensor(3);
            int64_t dim = wrap_dim(a.int_(1), x.rank());
-           THUNDER_CHECK(index.dtype() == DType::Int64, Index, "index_copy_(): Expected a long tensor for index, but got ",
+           THUNDER_CHECK(index.dtype() == DType::Int64, Runtime, "index_copy_(): Expected a long tensor for index, but got ",
                          c10_name(index.dtype()));
            THUNDER_CHECK(source.dtype() == x.dtype(), Runtime,
                          "index_copy_(): self and source expected to have the same dtype, but got (self) ",

@@ -1,6 +1,6 @@
 // Reductions: the reduction prims (sum, prod, amax, amin over explicit dims), the index-returning
 // and ordering prims (argmax, argmin, cumsum, cumprod, topk, sort), and the torch-level ops built
-// on them. Statistics (var, std, norms) live in statistics.cpp.
+// on them. Statistics (var, std, norms) live in reductions_statistics.cpp.
 #include <algorithm>
 #include <cmath>
 
@@ -158,7 +158,10 @@ Value max_min(const Args& a, const char* op, const char* prim, const char* arg_p
 // all / any: counts the true elements. The result is bool, except that uint8 stays uint8.
 Value all_any(const Args& a, bool all) {
   const Value& x = a.tensor(0);
-  std::vector<int64_t> dims = reduction_dims(all ? "all" : "any", a.opt_int_list(1), x.rank());
+  // unlike sum, an empty dim list reduces nothing
+  std::optional<std::vector<int64_t>> given = a.opt_int_list(1);
+  std::vector<int64_t> dims;
+  if (!given || !given->empty()) dims = reduction_dims(all ? "all" : "any", given, x.rank());
   int64_t count = 1;
   for (int64_t d : dims) count *= x.shape()[d];
   Value n = reduce("prims.sum", convert(convert(x, DType::Bool), DType::Int64), dims, a.bool_(2));

@@ -67,6 +67,16 @@ TEST_F(Reductions, MaxReturnsValuesAndIndicesWithADim) {
             "min(): Expected reduction dim 0 to have non-zero size.");
 }
 
+TEST_F(Reductions, MaxOfTwoTensorsIsMaximum) {
+  Value x = input("x", {2, 3}), y = input("y", {3});
+  if (ops::op_table().find("maximum")) {
+    EXPECT_EQ(op("max", {x, y}).shape(), (Shape{2, 3}));
+  } else {
+    EXPECT_EQ(user_error([&] { op("max", {x, y}); }, ErrorKind::NotImplemented),
+              "max(input, other) is not supported yet, use torch.maximum");
+  }
+}
+
 TEST_F(Reductions, ArgmaxFlattensWithoutADim) {
   Value x = input("x", {2, 3});
   EXPECT_EQ(op("argmax", {x}).shape(), Shape{});

@@ -149,6 +149,9 @@ TEST_F(Shapes, GatherScatterAndIndexOps) {
             "Expected index [2, 2] to be no larger than self [2, 3] apart from dimension 1 and to be no larger size "
             "than src [2, 1]");
   EXPECT_EQ(op("scatter", {x, i(1), i64}, {{"value", f(2.5)}}).shape(), (Shape{2, 3}));
+  EXPECT_EQ(op("scatter_add", {x, i(1), input("i32s", {2, 2}, D::Int32), x}).shape(), (Shape{2, 3}));
+  EXPECT_EQ(user_error([&] { op("scatter", {x, i(1), input("fs", {2, 2}), x}); }),
+            "scatter(): Expected dtype int32/int64 for index");
   EXPECT_EQ(user_error([&] { op("index_select", {x, i(0), i64}); }, ErrorKind::Index),
             "index_select(): Index is supposed to be a vector");
   EXPECT_EQ(user_error([&] { op("index_select", {x, i(0), input("fi", {2})}); }),
@@ -161,8 +164,19 @@ TEST_F(Shapes, GatherScatterAndIndexOps) {
             "[2, 3] source.shape = [2, 4]");
   EXPECT_EQ(user_error([&] { op("index_add", {x, i(0), vec, input("s3", {3, 3})}); }),
             "index_add_(): Number of indices (2) should be equal to source.size(dim): (3), for dim: 0");
-  EXPECT_EQ(user_error([&] { op("index_copy", {x, i(0), input("i32b", {2}, D::Int32), x}); }, ErrorKind::Index),
+  EXPECT_EQ(user_error([&] { op("index_copy", {x, i(0), input("i32b", {2}, D::Int32), x}); }),
             "index_copy_(): Expected a long tensor for index, but got Int");
+  EXPECT_EQ(user_error([&] { op("index_copy", {input("c3", {2, 3, 4}), i(0), vec, input("s4", {2, 3, 5})}); }),
+            "index_copy_(): Source/destination tensor must have same slice shapes. Destination slice shape: 3 4 at "
+            "dimension 0 and source slice shape: 3 5 at dimension 0.");
+  EXPECT_EQ(user_error([&] { op("index_copy", {x, i(0), vec, input("s5", {6})}); }, ErrorKind::Index),
+            "index_copy_(): When source and destination are not scalars, their dimensionality must match. Source "
+            "dimensionality (1), destination dimensionality (2)");
+  EXPECT_EQ(user_error([&] { op("index_copy", {x, i(0), vec, input("s6", {3, 3})}); }, ErrorKind::Index),
+            "index_copy_(): Number of indices (2) should be equal to source.size(dim) (3)");
+  EXPECT_EQ(user_error([&] { op("index_add", {x, i(0), input("i2", {1, 1}, D::Int64), input("s7", {1, 3})}); },
+                       ErrorKind::Index),
+            "index_add_(): Index is supposed to be a vector, but got dim: 2 with type: Long and size: [1, 1]");
   EXPECT_EQ(user_error([&] { op("take_along_dim", {x, vec, i(1)}); }),
             "torch.take_along_dim(): input and indices should have the same number of dimensions, but got 2 dimensions "
             "for input, and 1 dimensions for indices");

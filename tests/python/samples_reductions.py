@@ -119,7 +119,7 @@ RECORDS = [
              lambda make: [((make(4, 3),), {})] + dim_samples(make), NO_BOOL),
     OpRecord("all", torch.all, reduction_samples, ALL),
     OpRecord("any", lambda x, *a, **k: x.any(*a, **k), reduction_samples, ALL),
-    OpRecord("any_dims", lambda x: torch.any(x, dim=(0, 2)), lambda make: [((make(2, 0, 3),), {})], ALL),
+    OpRecord("any_dims", lambda x: (torch.any(x, dim=(0, 2)), x.all(())), lambda make: [((make(2, 0, 3),), {})], ALL),
     OpRecord("logsumexp", torch.logsumexp, lse_samples, ALL),
     OpRecord("logsumexp_inf", lambda x, d: x.logsumexp(d), lse_inf, FLOATS),
     OpRecord("cumsum", torch.cumsum, lambda make: [s for s in dim_samples(make) if not s[1]], ALL),

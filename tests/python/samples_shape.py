@@ -34,6 +34,7 @@ INDEX = {
     "tensor_last": lambda i: (Ellipsis, i),
     "tensor_apart": lambda i, j: (i, slice(None), j),
     "int_slice_tensor": lambda i: (0, slice(1, None), i),
+    "select_apart": lambda i, j: (i, None, slice(None), j),  # a zero-dim tensor selects, like an int
 }
 
 
@@ -58,6 +59,7 @@ def advanced_samples(make):
         ((x, "tensor_last", idx(4, 3).to(torch.int32)), {}),
         ((x, "tensor_apart", torch.tensor([[-1], [0]]), idx(4, 3)), {}),
         ((x, "int_slice_tensor", torch.tensor(-1)), {}),
+        ((x, "select_apart", torch.tensor(1), torch.tensor([1, 0, -2])), {}),
         ((make(2, 0), "list"), {}),
         ((make(5, 6, noncontig=True), "tensors", idx(5, 3), torch.tensor([-6, 5, 0])), {}),
     ]
@@ -83,7 +85,7 @@ def scatter_samples(make):
         ((x, 1, uniq(4, 3, 2), make(3, 3)), {}),
         ((x, 0, uniq(3, 4, 2).T, make(2, 4)), {}),
         ((x, -1, uniq(4, 2, 2)), {"value": 1}),
-        ((x, 1, uniq(4, 3, 1), 2.5), {}),
+        ((x, 1, uniq(4, 3, 1).to(torch.int32), 2.5), {}),
         ((make(), 0, torch.tensor(0), make()), {}),
         ((make(5, 4, noncontig=True), 0, uniq(5, 4, 2).T, make(3, 4)), {}),
     ]

@@ -67,8 +67,9 @@ std::function<std::string(const std::vector<Value>&)> var_printer(std::string na
   };
 }
 
-// (var, mean) in the result dtype, with torch's divisor max(0, n - correction).
-std::pair<Value, Value> var_mean_of(const VarArgs& v) {
+// (var or std, mean) in the result dtype, with torch's divisor max(0, n - correction); std is
+// taken before the one cast back.
+std::pair<Value, Value> var_mean_of(const VarArgs& v, bool is_std) {
   using namespace pm;
   DType result = v.x.dtype();
   Value x = convert(v.x, opmath_type(result));
@@ -79,6 +80,7 @@ std::pair<Value, Value> var_mean_of(const VarArgs& v) {
   double divisor = std::max(0.0, static_cast<double>(n) - v.correction.as_double());
   Value var = reduce("prims.sum", diff * diff, v.dims, v.keepdim) / divisor;
   if (!v.keepdim) mean = reshape_to(mean, var.shape());
+  if (is_std) var = call("prims.pow", {var, num(0.5)});
   return {convert(var, result), convert(mean, result)};
 }
 
@@ -87,10 +89,6 @@ std::optional<std::pair<Value, Value>> opaque_complex(const VarArgs& v) {
   if (!is_complex(v.x.dtype())) return std::nullopt;
   Shape s = reduced_shape(v.x.shape(), v.dims, v.keepdim);
   return std::pair{new_tensor(s, to_real(v.x.dtype()), v.x.meta().device), new_tensor(s, v.x.dtype(), v.x.meta().device)};
-}
-
-Value sqrt_of(const Value& x, DType result) {
-  return convert(call("prims.pow", {convert(x, opmath_type(result)), num(0.5)}), result);
 }
 
 std::string scalar_str(const Value& ord) {
@@ -154,8 +152,7 @@ void register_statistics(Registry& r) {
            .impl = [is_std](const Args& a) {
              VarArgs v = var_args(a);
              if (auto c = opaque_complex(v)) return c->first;
-             Value var = var_mean_of(v).first;
-             return is_std ? sqrt_of(var, var.dtype()) : var;
+             return var_mean_of(v, is_std).first;
            }});
     std::string both = cat(name, "_mean");
     r.add({.schema = cat(both, "(input, dim=None, unbiased=None, keepdim=False, *, correction=None)"),
@@ -166,8 +163,8 @@ void register_statistics(Registry& r) {
            .impl = [is_std](const Args& a) {
              VarArgs v = var_args(a);
              if (auto c = opaque_complex(v)) return Value::sequence({c->first, c->second});
-             auto [var, mean] = var_mean_of(v);
-             return Value::sequence({is_std ? sqrt_of(var, var.dtype()) : var, mean});
+             auto [y, mean] = var_mean_of(v, is_std);
+             return Value::sequence({y, mean});
            }});
   }
 
