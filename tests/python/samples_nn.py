@@ -271,3 +271,8 @@ RECORDS = [
     OpRecord("interpolate", F.interpolate, interpolate_samples),
     OpRecord("scaled_dot_product_attention", F.scaled_dot_product_attention, sdpa_samples),
 ]
+
+RECORDS += [
+    OpRecord("dropout_eval", lambda x: F.dropout(x, p=0.3, training=False), lambda make: [((make(2, 3),), {})], FLOATS),
+    OpRecord("dropout_p0", lambda x: torch.dropout(x, 0.0, True), lambda make: [((make(4),), {})], FLOATS),
+]

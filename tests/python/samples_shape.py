@@ -205,3 +205,7 @@ RECORDS = [
     OpRecord("index_add", torch.index_add, index_add_samples, NUMERIC),
     OpRecord("index_copy", lambda x, *a: x.index_copy(*a), index_copy_samples, ALL),
 ]
+
+RECORDS += [
+    OpRecord("contiguous", lambda x: x.t().contiguous(), lambda make: [((make(2, 3),), {}), ((make(0, 2),), {})], ALL),
+]
