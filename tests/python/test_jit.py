@@ -453,3 +453,14 @@ def test_namedtuple_and_nested_outputs():
     out = cfn(x)
     assert isinstance(out, Out)
     torch.testing.assert_close(out.logits[1]["e"], x.exp())
+
+
+def test_named_tuple_results_and_iteration():
+    def fn(x):
+        m = x.max(dim=1)
+        top = torch.topk(x, 2)
+        rows = [r * i for i, r in enumerate(x)]
+        return m.values + m.indices, top.indices, torch.stack(rows)
+
+    x = torch.randn(3, 4)
+    torch.testing.assert_close(thunder.jit(fn)(x), fn(x))

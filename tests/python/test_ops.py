@@ -106,3 +106,13 @@ def test_every_torch_level_op_has_a_sample():
                 break
     table = {s.name for s in thunder._C.op_table() if not s.is_prim}
     assert table - covered == set()
+
+
+def test_docs_ops_md_is_generated_from_the_table():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[2] / "scripts" / "gen_ops_md.py"
+    result = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

@@ -210,6 +210,11 @@ class Tracer(TorchFunctionMode):
             if out_target is not None:
                 return self._write(out_target, out, f"{interception.describe(func)}(out=...)", loc)
             result = self.wrap(out)
+            if isinstance(result, tuple):
+                # torch returns named tuples (values, indices) for max, min, topk, sort, ...
+                named = getattr(torch.return_types, sym.name, None)
+                if named is not None:
+                    result = named(result)
             if sym.view and isinstance(result, TensorProxy) and isinstance(args[0], TensorProxy):
                 base = self._view_base.get(id(args[0]), args[0])
                 self._view_base[id(result)] = base
@@ -217,6 +222,9 @@ class Tracer(TorchFunctionMode):
             return result
         if func in interception.PASSTHROUGH:
             return func(*args, **kwargs)
+        if func is torch.Tensor.__iter__:
+            # iterating a tensor yields its slices along dim 0, as unbind does
+            return iter(self.__torch_function__(torch.unbind, types, (args[0],), {}))
         what = interception.DATA_DEPENDENT.get(func)
         if what is not None:
             raise errors.DataDependentError(
