@@ -137,6 +137,9 @@ NB_MODULE(_C, m) {
   }
 
   m.def(
+      "c10_name", [](DType t) { return std::string(dtype_c10_name(t)); },
+      "torch's ScalarType name of a dtype, as its messages spell it (\"Float\", \"Long\").");
+  m.def(
       "_register_torch_types",
       [](nb::dict dtype_map, nb::handle dtype_type, nb::handle device_type) {
         g_dtype_map = dtype_map.inc_ref();

@@ -12,24 +12,26 @@ namespace {
 struct DTypeInfo {
   std::string_view name;
   std::string_view short_name;
+  std::string_view c10_name;  // torch's ScalarType name, as its messages spell it
+  std::string_view cpp_name;  // the C++ type torch's kernel messages name
   DTypeCategory category;
   int itemsize;
 };
 
 constexpr std::array<DTypeInfo, kNumDTypes> kInfo = {{
-    {"bool", "b8", DTypeCategory::Bool, 1},
-    {"uint8", "u8", DTypeCategory::Integer, 1},
-    {"int8", "i8", DTypeCategory::Integer, 1},
-    {"int16", "i16", DTypeCategory::Integer, 2},
-    {"int32", "i32", DTypeCategory::Integer, 4},
-    {"int64", "i64", DTypeCategory::Integer, 8},
-    {"float16", "f16", DTypeCategory::Floating, 2},
-    {"bfloat16", "bf16", DTypeCategory::Floating, 2},
-    {"float32", "f32", DTypeCategory::Floating, 4},
-    {"float64", "f64", DTypeCategory::Floating, 8},
-    {"complex32", "c32", DTypeCategory::Complex, 4},
-    {"complex64", "c64", DTypeCategory::Complex, 8},
-    {"complex128", "c128", DTypeCategory::Complex, 16},
+    {"bool", "b8", "Bool", "bool", DTypeCategory::Bool, 1},
+    {"uint8", "u8", "Byte", "unsigned char", DTypeCategory::Integer, 1},
+    {"int8", "i8", "Char", "signed char", DTypeCategory::Integer, 1},
+    {"int16", "i16", "Short", "short int", DTypeCategory::Integer, 2},
+    {"int32", "i32", "Int", "int", DTypeCategory::Integer, 4},
+    {"int64", "i64", "Long", "long int", DTypeCategory::Integer, 8},
+    {"float16", "f16", "Half", "c10::Half", DTypeCategory::Floating, 2},
+    {"bfloat16", "bf16", "BFloat16", "c10::BFloat16", DTypeCategory::Floating, 2},
+    {"float32", "f32", "Float", "float", DTypeCategory::Floating, 4},
+    {"float64", "f64", "Double", "double", DTypeCategory::Floating, 8},
+    {"complex32", "c32", "ComplexHalf", "c10::complex<c10::Half>", DTypeCategory::Complex, 4},
+    {"complex64", "c64", "ComplexFloat", "c10::complex<float>", DTypeCategory::Complex, 8},
+    {"complex128", "c128", "ComplexDouble", "c10::complex<double>", DTypeCategory::Complex, 16},
 }};
 
 const DTypeInfo& info(DType t) { return kInfo[static_cast<size_t>(t)]; }
@@ -76,6 +78,8 @@ void accumulate(std::optional<DType>& slot, DType t) {
 
 std::string_view dtype_name(DType t) { return info(t).name; }
 std::string_view dtype_short_name(DType t) { return info(t).short_name; }
+std::string_view dtype_c10_name(DType t) { return info(t).c10_name; }
+std::string_view dtype_cpp_name(DType t) { return info(t).cpp_name; }
 DTypeCategory category(DType t) { return info(t).category; }
 int itemsize(DType t) { return info(t).itemsize; }
 

@@ -32,6 +32,10 @@ enum class DTypeCategory : uint8_t { Bool = 0, Integer = 1, Floating = 2, Comple
 std::string_view dtype_name(DType t);
 /// The short form used in trace annotations ("f32", "bf16", "i64", "b8").
 std::string_view dtype_short_name(DType t);
+/// torch's ScalarType name, as its messages spell it ("Float", "Long", "Half").
+std::string_view dtype_c10_name(DType t);
+/// The C++ type name torch's kernel messages use ("float", "long int", "c10::Half").
+std::string_view dtype_cpp_name(DType t);
 /// Parses a torch name ("float32", also aliases such as "float" and "long").
 std::optional<DType> dtype_from_name(std::string_view name);
 

@@ -7,13 +7,6 @@ namespace thunder::ops {
 
 namespace {
 
-const char* cpp_type_name(DType t) {
-  static const char* kNames[] = {"bool", "unsigned char", "signed char", "short int", "int", "long int", "c10::Half",
-                                 "c10::BFloat16", "float", "double", "c10::complex<c10::Half>",
-                                 "c10::complex<float>", "c10::complex<double>"};
-  return kNames[static_cast<int>(t)];
-}
-
 Shape batch_of(const Value& t) { return Shape(t.shape().begin(), t.shape().end() - 2); }
 
 // The output's shape: the broadcast batch dims of query, key and value, then [L, Ev]. With
@@ -23,15 +16,15 @@ Value sdpa_meta(const Value& q, const Value& k, const Value& v, const std::optio
                 "Expected query, key, and value to all be  at least 2 dimensional, but got query.dim: ", q.rank(),
                 " key.dim: ", k.rank(), " and value.dim: ", v.rank(), " instead.");
   THUNDER_CHECK(q.dtype() == k.dtype() && q.dtype() == v.dtype(), Runtime,
-                "Expected query, key, and value to have the same dtype, but got query.dtype: ", cpp_type_name(q.dtype()),
-                " key.dtype: ", cpp_type_name(k.dtype()), " and value.dtype: ", cpp_type_name(v.dtype()), " instead.");
+                "Expected query, key, and value to have the same dtype, but got query.dtype: ", dtype_cpp_name(q.dtype()),
+                " key.dtype: ", dtype_cpp_name(k.dtype()), " and value.dtype: ", dtype_cpp_name(v.dtype()), " instead.");
   THUNDER_CHECK(is_floating(q.dtype()), NotImplemented,
                 "scaled_dot_product_attention: expected floating-point query, key and value, got ", dtype_name(q.dtype()));
   if (mask) {
     DType m = mask->dtype();
     THUNDER_CHECK(m == DType::Bool || m == DType::Float32 || m == q.dtype(), Runtime,
                   "Expected attn_mask dtype to be bool or float or to match query dtype, but got attn_mask.dtype: ",
-                  cpp_type_name(m), " and  query.dtype: ", cpp_type_name(q.dtype()), " instead.");
+                  dtype_cpp_name(m), " and  query.dtype: ", dtype_cpp_name(q.dtype()), " instead.");
     THUNDER_CHECK(!causal, Runtime, "_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True");
   }
   common_device("scaled_dot_product_attention", {q, k, v, mask.value_or(q)});

@@ -10,19 +10,6 @@ namespace thunder::ops {
 
 namespace {
 
-// The C++ type names torch's convolution messages use.
-const char* cpp_type_name(DType t) {
-  static const char* kNames[] = {"bool", "unsigned char", "signed char", "short int", "int", "long int", "c10::Half",
-                                 "c10::BFloat16", "float", "double", "c10::complex<c10::Half>",
-                                 "c10::complex<float>", "c10::complex<double>"};
-  return kNames[static_cast<int>(t)];
-}
-const char* c10_name(DType t) {
-  static const char* kNames[] = {"Bool", "Byte", "Char", "Short", "Int", "Long", "Half",
-                                 "BFloat16", "Float", "Double", "ComplexHalf", "ComplexFloat", "ComplexDouble"};
-  return kNames[static_cast<int>(t)];
-}
-
 std::string joined(const std::vector<int64_t>& v, const char* sep) {
   std::string s;
   for (size_t i = 0; i < v.size(); ++i) s += (i ? sep : "") + std::to_string(v[i]);
@@ -144,10 +131,10 @@ Value conv(const Args& a, size_t k, bool transposed) {
                     joined(padded, " x "), "). Kernel size: (", joined(kernel, " x "),
                     "). Kernel size can't be greater than actual input size");
   }
-  THUNDER_CHECK(w.dtype() == in.dtype(), Runtime, "expected scalar type ", c10_name(in.dtype()), " but found ",
-                c10_name(w.dtype()));
-  THUNDER_CHECK(!bias || bias->dtype() == in.dtype(), Runtime, "Input type (", cpp_type_name(in.dtype()),
-                ") and bias type (", cpp_type_name(bias->dtype()), ") should be the same");
+  THUNDER_CHECK(w.dtype() == in.dtype(), Runtime, "expected scalar type ", dtype_c10_name(in.dtype()), " but found ",
+                dtype_c10_name(w.dtype()));
+  THUNDER_CHECK(!bias || bias->dtype() == in.dtype(), Runtime, "Input type (", dtype_cpp_name(in.dtype()),
+                ") and bias type (", dtype_cpp_name(bias->dtype()), ") should be the same");
   Device dev = common_device(op, {in, w, bias.value_or(in)});
   THUNDER_CHECK(in.dtype() != DType::Bool && !is_complex(in.dtype()), NotImplemented, op,
                 ": expected floating-point or integer tensors, got ", dtype_name(in.dtype()));

@@ -185,21 +185,17 @@ struct Binary {
 
 // ---- shared helpers of the elementwise files ---------------------------------------------------
 
-const char* scalar_type_name(DType t) {
-  static const char* kNames[] = {"Bool", "Byte", "Char", "Short", "Int", "Long", "Half",
-                                 "BFloat16", "Float", "Double", "ComplexHalf", "ComplexFloat", "ComplexDouble"};
-  return kNames[static_cast<int>(t)];
-}
-
-const char* cpp_type_name(DType t) {
-  static const char* kNames[] = {"bool", "unsigned char", "signed char", "short int", "int", "long int",
-                                 "c10::Half", "c10::BFloat16", "float", "double", "c10::complex<c10::Half>",
-                                 "c10::complex<float>", "c10::complex<double>"};
-  return kNames[static_cast<int>(t)];
+void add_elementwise(Registry& r, std::string schema, std::vector<std::string> torch_names, ImplFn impl) {
+  std::string name = schema.substr(0, schema.find('('));
+  r.add({.schema = std::move(schema),
+         .print_name = cat("torch.", name),
+         .torch_names = std::move(torch_names),
+         .fusion = FusionClass::Elementwise,
+         .impl = std::move(impl)});
 }
 
 void not_implemented_for(std::string_view op, DType t) {
-  throw UserError(ErrorKind::NotImplemented, cat('"', op, "\" not implemented for '", scalar_type_name(t), "'"));
+  throw UserError(ErrorKind::NotImplemented, cat('"', op, "\" not implemented for '", dtype_c10_name(t), "'"));
 }
 
 void require_tensor_arg(const Args& a, size_t i) {

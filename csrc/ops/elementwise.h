@@ -9,10 +9,6 @@
 
 namespace thunder::ops {
 
-/// c10's ScalarType name ("Float", "Long"), as torch's dispatch errors print it.
-const char* scalar_type_name(DType t);
-/// The C++ type name torch prints for a dtype in checks on a tensor's dtype ("float", "long int").
-const char* cpp_type_name(DType t);
 
 /// Raises torch's NotImplementedError for a dtype an op has no kernel for:
 /// `"abs" not implemented for 'Bool'`. torch names the kernel (`abs_cpu`, `floor_vml_cpu`), which
@@ -33,6 +29,9 @@ Value checked_number(const Value& number, DType dt);
 /// predicate is always false selects the number everywhere. t must be real (lt is undefined on
 /// complex).
 Value fill_like(const Value& t, const Value& number);
+
+/// Registers a torch-level elementwise op printed as torch.<name>.
+void add_elementwise(Registry& r, std::string schema, std::vector<std::string> torch_names, ImplFn impl);
 
 /// Raises the generic type error when neither operand of a binary op is a tensor.
 void require_operand_tensor(const Args& a);

@@ -9,15 +9,6 @@ namespace thunder::ops {
 
 namespace {
 
-void add(Registry& r, std::string schema, std::vector<std::string> torch_names, ImplFn impl) {
-  std::string name = schema.substr(0, schema.find('('));
-  r.add({.schema = std::move(schema),
-         .print_name = cat("torch.", name),
-         .torch_names = std::move(torch_names),
-         .fusion = FusionClass::Elementwise,
-         .impl = std::move(impl)});
-}
-
 std::vector<std::string> names(const char* op, std::initializer_list<const char*> extra = {}) {
   std::vector<std::string> out = {cat("torch.", op), cat("torch.Tensor.", op)};
   for (const char* e : extra) out.push_back(e);
@@ -73,11 +64,11 @@ Value clamp(const Value& x, const std::optional<Value>& lo, const std::optional<
 
 void register_elementwise_ternary(Registry& r) {
   // Tensor.where is not listed: its first operand is the input, not the condition.
-  add(r, "where(condition, input, other)", {"torch.where"}, [](const Args& a) {
+  add_elementwise(r, "where(condition, input, other)", {"torch.where"}, [](const Args& a) {
     const Value& c = a.tensor(0);
     THUNDER_CHECK(c.dtype() == DType::Bool || c.dtype() == DType::UInt8, Runtime,
                   "where expected condition to be a boolean tensor, but got a tensor with dtype ",
-                  scalar_type_name(c.dtype()));
+                  dtype_c10_name(c.dtype()));
     Value x = a.tensor_or_number(1), y = a.tensor_or_number(2);
     DType rt = promote({x, y}, Promotion::NoOpmath).result;
     common_device("where", {c, x, y});
@@ -92,12 +83,12 @@ void register_elementwise_ternary(Registry& r) {
     return pm::where(pred, value(x), value(y));
   });
 
-  add(r, "masked_fill(input, mask, value)", names("masked_fill"), [](const Args& a) {
+  add_elementwise(r, "masked_fill(input, mask, value)", names("masked_fill"), [](const Args& a) {
     const Value& x = a.tensor(0);
     const Value& mask = a.tensor(1);
     const Value& value = a.tensor_or_number(2);
     THUNDER_CHECK(mask.dtype() == DType::Bool, Runtime,
-                  "masked_fill_ only supports boolean masks, but got mask with dtype ", cpp_type_name(mask.dtype()));
+                  "masked_fill_ only supports boolean masks, but got mask with dtype ", dtype_cpp_name(mask.dtype()));
     THUNDER_CHECK(!value.is_tensor() || value.rank() == 0, Runtime,
                   "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with ",
                   value.is_tensor() ? value.rank() : 0, " dimension(s).");
@@ -107,25 +98,25 @@ void register_elementwise_ternary(Registry& r) {
     return pm::where(broadcast_to(mask, shape), v, broadcast_to(x, shape));
   });
 
-  add(r, "clamp(input, min=None, max=None)", names("clamp", {"torch.clip", "torch.Tensor.clip"}), [](const Args& a) {
+  add_elementwise(r, "clamp(input, min=None, max=None)", names("clamp", {"torch.clip", "torch.Tensor.clip"}), [](const Args& a) {
     return clamp(a.tensor(0), opt_operand(a, 1), opt_operand(a, 2));
   });
-  add(r, "clamp_min(input, min)", names("clamp_min"),
+  add_elementwise(r, "clamp_min(input, min)", names("clamp_min"),
       [](const Args& a) { return clamp(a.tensor(0), a.tensor_or_number(1), std::nullopt); });
-  add(r, "clamp_max(input, max)", names("clamp_max"),
+  add_elementwise(r, "clamp_max(input, max)", names("clamp_max"),
       [](const Args& a) { return clamp(a.tensor(0), std::nullopt, a.tensor_or_number(1)); });
 
   // torch's lerp: x + w * (end - x) for |w| < 0.5, else end - (end - x) * (1 - w), in opmath
-  add(r, "lerp(input, end, weight)", names("lerp"), [](const Args& a) {
+  add_elementwise(r, "lerp(input, end, weight)", names("lerp"), [](const Args& a) {
     const Value& x = a.tensor(0);
     require_tensor_arg(a, 1);
     const Value& e = a[1];
     const Value& w = a.tensor_or_number(2);
-    THUNDER_CHECK(x.dtype() == e.dtype(), Runtime, "expected dtype ", cpp_type_name(x.dtype()),
-                  " for `end` but got dtype ", cpp_type_name(e.dtype()));
+    THUNDER_CHECK(x.dtype() == e.dtype(), Runtime, "expected dtype ", dtype_cpp_name(x.dtype()),
+                  " for `end` but got dtype ", dtype_cpp_name(e.dtype()));
     // a zero-dim weight is read as a scalar, whatever its dtype
     THUNDER_CHECK(!w.is_tensor() || w.rank() == 0 || w.dtype() == x.dtype(), Runtime, "expected dtype ",
-                  cpp_type_name(x.dtype()), " for `weight` but got dtype ", cpp_type_name(w.dtype()));
+                  dtype_cpp_name(x.dtype()), " for `weight` but got dtype ", dtype_cpp_name(w.dtype()));
     if (!is_inexact(x.dtype())) not_implemented_for("lerp", x.dtype());
     common_device("lerp", {x, e, w});
     Shape shape = common_shape({x, e, w});
@@ -150,7 +141,7 @@ void register_elementwise_ternary(Registry& r) {
   // input + value * tensor1 * tensor2 (or / tensor2), in opmath; value is cast to the result dtype
   for (bool is_div : {false, true}) {
     const char* op = is_div ? "addcdiv" : "addcmul";
-    add(r, cat(op, "(input, tensor1, tensor2, *, value=1)"), names(op), [is_div, op](const Args& a) {
+    add_elementwise(r, cat(op, "(input, tensor1, tensor2, *, value=1)"), names(op), [is_div, op](const Args& a) {
       const Value& x = a.tensor(0);
       const Value& t1 = a.tensor(1);
       const Value& t2 = a.tensor(2);
@@ -176,7 +167,7 @@ void register_elementwise_ternary(Registry& r) {
     });
   }
 
-  add(r, "nan_to_num(input, nan=0.0, posinf=None, neginf=None)", names("nan_to_num"), [](const Args& a) {
+  add_elementwise(r, "nan_to_num(input, nan=0.0, posinf=None, neginf=None)", names("nan_to_num"), [](const Args& a) {
     const Value& x = a.tensor(0);
     for (size_t i = 1; i < 4; ++i)
       if (!a[i].is_none() && !(a[i].is_constant() && a[i].is_number() && a[i].python_number_type() != NumberType::Complex))

@@ -45,15 +45,6 @@ Value constant_mask(const Value& x, bool value) {
   return call(value ? "prims.eq" : "prims.ne", {x, x});
 }
 
-void add(Registry& r, std::string schema, std::vector<std::string> torch_names, ImplFn impl) {
-  std::string name = schema.substr(0, schema.find('('));
-  r.add({.schema = std::move(schema),
-         .print_name = cat("torch.", name),
-         .torch_names = std::move(torch_names),
-         .fusion = FusionClass::Elementwise,
-         .impl = std::move(impl)});
-}
-
 }  // namespace
 
 void register_elementwise_unary(Registry& r) {
@@ -84,7 +75,7 @@ void register_elementwise_unary(Registry& r) {
        }) {
     std::string prim = cat("prims.", *u.prim ? u.prim : u.name), name = u.name;
     Accepts accepts = u.accepts;
-    add(r, cat(u.name, "(input)"), u.torch_names, [prim, name, accepts](const Args& a) {
+    add_elementwise(r, cat(u.name, "(input)"), u.torch_names, [prim, name, accepts](const Args& a) {
       const Value& x = a.tensor(0);
       check_accepts(name, x.dtype(), accepts);
       return float_unary(prim.c_str(), x);
@@ -92,30 +83,30 @@ void register_elementwise_unary(Registry& r) {
   }
 
   // 1 / sqrt(x), as torch's CPU kernel computes it
-  add(r, "rsqrt(input)", names("rsqrt"), [](const Args& a) {
+  add_elementwise(r, "rsqrt(input)", names("rsqrt"), [](const Args& a) {
     PromotedTypes t = promote({a.tensor(0)}, Promotion::IntToFloat);
     using namespace pm;
     return convert(1.0 / sqrt(convert(a[0], t.computation)), t.result);
   });
-  add(r, "reciprocal(input)", names("reciprocal"), [](const Args& a) {
+  add_elementwise(r, "reciprocal(input)", names("reciprocal"), [](const Args& a) {
     PromotedTypes t = promote({a.tensor(0)}, Promotion::IntToFloat);
     using namespace pm;
     return convert(1.0 / convert(a[0], t.computation), t.result);
   });
   // 2 ** x: pow is exact at integers and correctly rounded elsewhere, which exp2 also is
-  add(r, "exp2(input)", names("exp2", {"torch.special.exp2"}), [](const Args& a) {
+  add_elementwise(r, "exp2(input)", names("exp2", {"torch.special.exp2"}), [](const Args& a) {
     PromotedTypes t = promote({a.tensor(0)}, Promotion::IntToFloat);
     using namespace pm;
     return convert(call("prims.pow", {num(2.0), convert(a[0], t.computation)}), t.result);
   });
-  add(r, "square(input)", names("square"), [](const Args& a) {
+  add_elementwise(r, "square(input)", names("square"), [](const Args& a) {
     PromotedTypes t = promote({a.tensor(0)}, Promotion::BoolToLong);
     using namespace pm;
     Value x = convert(a[0], t.computation);
     return convert(x * x, t.result);
   });
 
-  add(r, "abs(input)", names("abs", {"torch.absolute", "torch.Tensor.absolute", "torch.Tensor.__abs__"}),
+  add_elementwise(r, "abs(input)", names("abs", {"torch.absolute", "torch.Tensor.absolute", "torch.Tensor.__abs__"}),
       [](const Args& a) {
         const Value& x = a.tensor(0);
         if (x.dtype() == DType::Bool) not_implemented_for("abs", x.dtype());
@@ -124,7 +115,7 @@ void register_elementwise_unary(Registry& r) {
       });
 
   // (0 < x) - (x < 0), as torch computes it: NaN and -0.0 give +0
-  add(r, "sign(input)", names("sign"), [](const Args& a) {
+  add_elementwise(r, "sign(input)", names("sign"), [](const Args& a) {
     const Value& x = a.tensor(0);
     THUNDER_CHECK(!is_complex(x.dtype()), NotImplemented,
                   "Unlike NumPy, torch.sign is not intended to support complex numbers. Please use torch.sgn instead.");
@@ -138,7 +129,7 @@ void register_elementwise_unary(Registry& r) {
     std::string prim = cat("prims.", op), name = op;
     std::vector<std::string> tn = names(op);
     if (name == "trunc") tn.insert(tn.end(), {"torch.fix", "torch.Tensor.fix"});
-    add(r, cat(op, "(input)"), tn, [prim, name](const Args& a) {
+    add_elementwise(r, cat(op, "(input)"), tn, [prim, name](const Args& a) {
       const Value& x = a.tensor(0);
       if (x.dtype() == DType::Bool) not_implemented_for(name, x.dtype());
       reject_complex(name, x.dtype());
@@ -147,7 +138,7 @@ void register_elementwise_unary(Registry& r) {
     });
   }
   // Half to even; with decimals, torch scales by 10**|decimals| in the computation dtype.
-  add(r, "round(input, *, decimals=0)", names("round", {"torch.special.round"}), [](const Args& a) {
+  add_elementwise(r, "round(input, *, decimals=0)", names("round", {"torch.special.round"}), [](const Args& a) {
     const Value& x = a.tensor(0);
     int64_t d = a.int_(1);
     if (x.dtype() == DType::Bool || is_complex(x.dtype()) || (d != 0 && !is_inexact(x.dtype())))
@@ -160,7 +151,7 @@ void register_elementwise_unary(Registry& r) {
     return convert(d > 0 ? round(c * scale) / scale : round(c / scale) * scale, x.dtype());
   });
   // x - trunc(x) is exact in any precision
-  add(r, "frac(input)", names("frac"), [](const Args& a) {
+  add_elementwise(r, "frac(input)", names("frac"), [](const Args& a) {
     const Value& x = a.tensor(0);
     if (!is_floating(x.dtype())) not_implemented_for("frac", x.dtype());
     using namespace pm;
@@ -168,30 +159,30 @@ void register_elementwise_unary(Registry& r) {
   });
 
   // Classification. Integers are never NaN or infinite.
-  add(r, "isnan(input)", names("isnan"), [](const Args& a) {
+  add_elementwise(r, "isnan(input)", names("isnan"), [](const Args& a) {
     const Value& x = a.tensor(0);
     return pm::ne(x, x);
   });
-  add(r, "isinf(input)", names("isinf"), [](const Args& a) {
+  add_elementwise(r, "isinf(input)", names("isinf"), [](const Args& a) {
     const Value& x = a.tensor(0);
     if (!is_inexact(x.dtype())) return constant_mask(x, false);
     // |re| or |im| being inf is not |z| == inf for huge finite parts: complex runs opaque
     if (is_complex(x.dtype())) return new_tensor(x.shape(), DType::Bool, x.meta().device);
     return pm::eq(pm::abs(x), num(INFINITY));
   });
-  add(r, "isposinf(input)", names("isposinf"), [](const Args& a) {
+  add_elementwise(r, "isposinf(input)", names("isposinf"), [](const Args& a) {
     const Value& x = a.tensor(0);
     THUNDER_CHECK(!is_complex(x.dtype()), Runtime, "isposinf does not support complex inputs.");
     if (!is_floating(x.dtype())) return constant_mask(x, false);
     return pm::eq(x, num(INFINITY));
   });
-  add(r, "isneginf(input)", names("isneginf"), [](const Args& a) {
+  add_elementwise(r, "isneginf(input)", names("isneginf"), [](const Args& a) {
     const Value& x = a.tensor(0);
     THUNDER_CHECK(!is_complex(x.dtype()), Runtime, "isneginf does not support complex inputs.");
     if (!is_floating(x.dtype())) return constant_mask(x, false);
     return pm::eq(x, num(-INFINITY));
   });
-  add(r, "isfinite(input)", names("isfinite"), [](const Args& a) {
+  add_elementwise(r, "isfinite(input)", names("isfinite"), [](const Args& a) {
     const Value& x = a.tensor(0);
     if (!is_inexact(x.dtype())) return constant_mask(x, true);
     if (is_complex(x.dtype())) return new_tensor(x.shape(), DType::Bool, x.meta().device);
@@ -199,7 +190,7 @@ void register_elementwise_unary(Registry& r) {
     return pm::lt(pm::abs(x), num(INFINITY));
   });
   // copysign sees the sign bit of -0.0 and of negative NaNs, which x < 0 does not
-  add(r, "signbit(input)", names("signbit"), [](const Args& a) {
+  add_elementwise(r, "signbit(input)", names("signbit"), [](const Args& a) {
     const Value& x = a.tensor(0);
     THUNDER_CHECK(!is_complex(x.dtype()), NotImplemented, "signbit is not implemented for complex tensors.");
     if (x.dtype() == DType::Bool || x.dtype() == DType::UInt8) return constant_mask(x, false);
@@ -209,18 +200,18 @@ void register_elementwise_unary(Registry& r) {
   });
 
   // Logic and bits.
-  add(r, "logical_not(input)", names("logical_not"), [](const Args& a) {
+  add_elementwise(r, "logical_not(input)", names("logical_not"), [](const Args& a) {
     const Value& x = a.tensor(0);
     return pm::eq(x, x.dtype() == DType::Bool ? Value::constant(false) : num(0));
   });
   // ~x is x ^ (all ones)
-  add(r, "bitwise_not(input)", names("bitwise_not", {"torch.Tensor.__invert__"}), [](const Args& a) {
+  add_elementwise(r, "bitwise_not(input)", names("bitwise_not", {"torch.Tensor.__invert__"}), [](const Args& a) {
     const Value& x = a.tensor(0);
     if (is_inexact(x.dtype())) not_implemented_for("bitwise_not", x.dtype());
     Value ones = x.dtype() == DType::Bool ? Value::constant(true) : num(x.dtype() == DType::UInt8 ? 255 : -1);
     return pm::bitwise_xor(x, ones);
   });
-  add(r, "positive(input)", names("positive", {"torch.Tensor.__pos__"}), [](const Args& a) {
+  add_elementwise(r, "positive(input)", names("positive", {"torch.Tensor.__pos__"}), [](const Args& a) {
     const Value& x = a.tensor(0);
     THUNDER_CHECK(x.dtype() != DType::Bool, Runtime, "The `+` operator, on a bool tensor is not supported.");
     return x;

@@ -101,7 +101,7 @@ void check_source(std::string_view op, const Value& x, int64_t dim, const Value&
     return;
   }
   THUNDER_CHECK(index.rank() <= 1, Index, "index_add_(): Index is supposed to be a vector, but got dim: ", index.rank(),
-                " with type: ", c10_name(index.dtype()), " and size: ", shape_str(index.shape()));
+                " with type: ", dtype_c10_name(index.dtype()), " and size: ", shape_str(index.shape()));
   bool same = rank1(source) == rank1(x);
   for (int64_t d = 0; same && d < rank1(x); ++d) same = d == dim || size1(source, d) == size1(x, d);
   THUNDER_CHECK(same, Runtime, "source tensor shape must match self tensor shape, excluding the specified dimension. "
@@ -424,7 +424,7 @@ void register_indexing(Registry& r) {
            const Value& x = a.tensor(0);
            const Value& index = a.tensor(1);
            THUNDER_CHECK(index.dtype() == DType::Int64, Runtime,
-                         "torch.take_along_dim(): dtype of indices should be Long but got ", c10_name(index.dtype()));
+                         "torch.take_along_dim(): dtype of indices should be Long but got ", dtype_c10_name(index.dtype()));
            common_device("take_along_dim", {x, index});
            if (a[2].is_none())
              return call("prims.gather", {reshape_to(x, {numel(x.shape())}), num(0),
@@ -511,9 +511,9 @@ void register_indexing(Registry& r) {
            const Value& alpha = a[4];
            int64_t dim = wrap_dim(a.int_(1), x.rank());
            THUNDER_CHECK(is_index_dtype(index.dtype()), Runtime, "index_add_(): Expected dtype int32/int64 for index but got: ",
-                         c10_name(index.dtype()));
-           THUNDER_CHECK(source.dtype() == x.dtype(), Runtime, "index_add_(): self (", c10_name(x.dtype()), ") and source (",
-                         c10_name(source.dtype()), ") must have the same scalar type");
+                         dtype_c10_name(index.dtype()));
+           THUNDER_CHECK(source.dtype() == x.dtype(), Runtime, "index_add_(): self (", dtype_c10_name(x.dtype()), ") and source (",
+                         dtype_c10_name(source.dtype()), ") must have the same scalar type");
            if (!alpha.is_number() || alpha.is_number_proxy()) a.type_error(4, "a number");
            THUNDER_CHECK(is_inexact(x.dtype()) || alpha.python_number_type() <= NumberType::Int, Runtime,
                          "For integral input tensors, argument alpha must not be a floating point number.");
@@ -534,10 +534,10 @@ void register_indexing(Registry& r) {
            const Value& source = a.tensor(3);
            int64_t dim = wrap_dim(a.int_(1), x.rank());
            THUNDER_CHECK(index.dtype() == DType::Int64, Runtime, "index_copy_(): Expected a long tensor for index, but got ",
-                         c10_name(index.dtype()));
+                         dtype_c10_name(index.dtype()));
            THUNDER_CHECK(source.dtype() == x.dtype(), Runtime,
                          "index_copy_(): self and source expected to have the same dtype, but got (self) ",
-                         c10_name(x.dtype()), " and (source) ", c10_name(source.dtype()));
+                         dtype_c10_name(x.dtype()), " and (source) ", dtype_c10_name(source.dtype()));
            common_device("index_copy", {x, index, source});
            check_source("index_copy", x, dim, index, source);
            return call("prims.scatter", {x, num(dim), spread_index(index, dim, source.shape()), source});

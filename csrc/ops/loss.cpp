@@ -10,12 +10,6 @@ namespace {
 
 using namespace pm;
 
-const char* c10_name(DType t) {
-  static const char* kNames[] = {"Bool", "Byte", "Char", "Short", "Int", "Long", "Half",
-                                 "BFloat16", "Float", "Double", "ComplexHalf", "ComplexFloat", "ComplexDouble"};
-  return kNames[static_cast<int>(t)];
-}
-
 std::string torch_size(const Shape& s) {
   std::string out = "torch.Size([";
   for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
@@ -46,7 +40,7 @@ void check_weight(const std::optional<Value>& w, int64_t classes) {
 void check_nll(const Value& x, const Value& t, const std::optional<Value>& w) {
   THUNDER_CHECK(x.rank() >= 1, Runtime, "Expected 1 or more dimensions (got ", x.rank(), ")");
   THUNDER_CHECK(t.dtype() == DType::Int64 || t.dtype() == DType::UInt8, Runtime,
-                "expected target dtype to be Long or Byte, but got ", c10_name(t.dtype()));
+                "expected target dtype to be Long or Byte, but got ", dtype_c10_name(t.dtype()));
   THUNDER_CHECK(x.rank() == 1 || x.shape()[0] == t.shape().at(0), Value, "Expected input batch_size (", x.shape()[0],
                 ") to match target batch_size (", t.rank() ? t.shape()[0] : 0, ").");
   if (x.rank() == 1) {
@@ -63,8 +57,8 @@ void check_nll(const Value& x, const Value& t, const std::optional<Value>& w) {
   THUNDER_CHECK(is_floating(x.dtype()), NotImplemented, "nll_loss: expected a floating-point input, got ",
                 dtype_name(x.dtype()));
   check_weight(w, x.shape()[x.rank() == 1 ? 0 : 1]);
-  THUNDER_CHECK(!w || w->dtype() == x.dtype(), Runtime, "expected scalar type ", c10_name(x.dtype()), " but found ",
-                c10_name(w->dtype()));
+  THUNDER_CHECK(!w || w->dtype() == x.dtype(), Runtime, "expected scalar type ", dtype_c10_name(x.dtype()), " but found ",
+                dtype_c10_name(w->dtype()));
   common_device("nll_loss", {x, t, w.value_or(x)});
 }
 
@@ -129,7 +123,7 @@ Value cross_entropy(const Args& a) {
   if (in.shape() == t.shape()) {
     // same shapes: the target holds class probabilities
     THUNDER_CHECK(is_floating(t.dtype()), Runtime, "Expected floating point type for target with class probabilities, got ",
-                  c10_name(t.dtype()));
+                  dtype_c10_name(t.dtype()));
     THUNDER_CHECK(ignore_index < 0, Runtime, "ignore_index is not supported for floating point target");
     check_weight(w, classes);
     common_device("cross_entropy", {in, t, w.value_or(in)});
@@ -239,8 +233,8 @@ Value binary_cross_entropy(const Args& a) {
                 ") is deprecated. Please ensure they have the same size.");
   THUNDER_CHECK(is_floating(x.dtype()), NotImplemented, "binary_cross_entropy: expected a floating-point input, got ",
                 dtype_name(x.dtype()));
-  THUNDER_CHECK(t.dtype() == x.dtype(), Runtime, "Found dtype ", c10_name(t.dtype()), " but expected ",
-                c10_name(x.dtype()));
+  THUNDER_CHECK(t.dtype() == x.dtype(), Runtime, "Found dtype ", dtype_c10_name(t.dtype()), " but expected ",
+                dtype_c10_name(x.dtype()));
   common_device("binary_cross_entropy", {x, t, w.value_or(x)});
   if (w)
     THUNDER_CHECK(broadcast_shapes(t.shape(), w->shape()) == x.shape(), Runtime,
@@ -265,8 +259,8 @@ Value binary_cross_entropy_with_logits(const Args& a) {
   THUNDER_CHECK(is_floating(x.dtype()), NotImplemented,
                 "binary_cross_entropy_with_logits: expected a floating-point input, got ", dtype_name(x.dtype()));
   // torch computes in place on (1 - target), so the loss has the target's dtype
-  THUNDER_CHECK(is_floating(t.dtype()), Runtime, "result type ", c10_name(promote({x, t}, Promotion::Default).result),
-                " can't be cast to the desired output type ", c10_name(t.dtype()));
+  THUNDER_CHECK(is_floating(t.dtype()), Runtime, "result type ", dtype_c10_name(promote({x, t}, Promotion::Default).result),
+                " can't be cast to the desired output type ", dtype_c10_name(t.dtype()));
   common_device("binary_cross_entropy_with_logits", {x, t, w.value_or(x), pw.value_or(x)});
   // weight and pos_weight multiply in place, so they must broadcast to the input's shape
   for (const auto& p : {pw, w}) {

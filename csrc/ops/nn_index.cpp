@@ -12,10 +12,8 @@ bool is_index_dtype(DType t) { return t == DType::Int64 || t == DType::Int32; }
 
 // torch's legacy tensor type names, which its embedding message uses ("torch.FloatTensor")
 std::string legacy_type_name(const Value& t) {
-  static const char* kNames[] = {"Bool", "Byte", "Char", "Short", "Int", "Long", "Half", "BFloat16", "Float",
-                                 "Double", "ComplexHalf", "ComplexFloat", "ComplexDouble"};
   bool cuda = t.meta().device.type == DeviceType::CUDA;
-  return cat("torch.", cuda ? "cuda." : "", kNames[static_cast<int>(t.dtype())], "Tensor");
+  return cat("torch.", cuda ? "cuda." : "", dtype_c10_name(t.dtype()), "Tensor");
 }
 
 void register_index_prims(Registry& r) {

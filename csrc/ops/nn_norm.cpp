@@ -197,12 +197,7 @@ Value normalize(const Args& a) {
   THUNDER_CHECK(a[4].is_none(), NotImplemented, "normalize: out= is not supported");
   THUNDER_CHECK(is_floating(in.dtype()), Runtime,
                 "linalg.vector_norm: Expected a floating point or complex tensor as input. Got ",
-                [&] {
-                  static const char* kNames[] = {"Bool", "Byte", "Char", "Short", "Int", "Long", "Half",
-                                                 "BFloat16", "Float", "Double", "ComplexHalf", "ComplexFloat",
-                                                 "ComplexDouble"};
-                  return kNames[static_cast<int>(in.dtype())];
-                }());
+                dtype_c10_name(in.dtype()));
   int64_t dim = wrap_dim(a.int_(2), in.rank());
   std::vector<int64_t> dims = in.rank() ? std::vector<int64_t>{dim} : std::vector<int64_t>{};
   THUNDER_CHECK(!std::isinf(p) || in.rank() == 0 || in.shape()[dim] != 0, Runtime,

@@ -53,8 +53,6 @@ Shape reduced_shape(const Shape& s, const std::vector<int64_t>& dims, bool keepd
 /// Reduces `x` over `dims` (sorted, unique) with a reduction prim; nothing is recorded when `dims`
 /// is empty.
 Value reduce(std::string_view prim, const Value& x, const std::vector<int64_t>& dims, bool keepdim);
-/// torch's name of a dtype in messages ("Float", "Long", "Half").
-const char* c10_name(DType t);
 /// prims.reshape, skipped when the shape does not change.
 Value reshape_to(const Value& x, const Shape& shape);
 /// prims.permute, skipped for the identity.

@@ -26,12 +26,6 @@ Value reduce(std::string_view prim, const Value& x, const std::vector<int64_t>& 
   return y;
 }
 
-const char* c10_name(DType t) {
-  static const char* kNames[] = {"Bool", "Byte", "Char", "Short", "Int", "Long", "Half",
-                                 "BFloat16", "Float", "Double", "ComplexHalf", "ComplexFloat", "ComplexDouble"};
-  return kNames[static_cast<int>(t)];
-}
-
 namespace {
 
 Value reduction_prim_meta(const Args& a) {
@@ -271,7 +265,7 @@ void register_reductions(Registry& r) {
            DType result = s.dtype.value_or(s.x.dtype());
            THUNDER_CHECK(is_inexact(result), Runtime, "mean(): could not infer output dtype. ",
                          s.dtype ? "Optional" : "Input", " dtype must be either a floating point or complex dtype. Got: ",
-                         c10_name(result));
+                         dtype_c10_name(result));
            int64_t count = 1;
            for (int64_t d : s.dims) count *= s.x.shape()[d];
            using namespace pm;

@@ -99,13 +99,13 @@ std::string scalar_str(const Value& ord) {
 Value vector_norm(const Value& in, const Value& ord_v, const std::optional<std::vector<int64_t>>& given, bool keepdim,
                   std::optional<DType> dtype) {
   THUNDER_CHECK(is_inexact(in.dtype()), Runtime,
-                "linalg.vector_norm: Expected a floating point or complex tensor as input. Got ", c10_name(in.dtype()));
+                "linalg.vector_norm: Expected a floating point or complex tensor as input. Got ", dtype_c10_name(in.dtype()));
   if (dtype) {
     THUNDER_CHECK(is_inexact(*dtype), Runtime, "linalg.vector_norm: dtype should be floating point or complex, but got ",
-                  c10_name(*dtype));
+                  dtype_c10_name(*dtype));
     THUNDER_CHECK(promote_types(in.dtype(), *dtype) == *dtype, Runtime, "linalg.vector_norm: the dtype of the input (",
-                  c10_name(in.dtype()), ") should be convertible without narrowing to the specified dtype (",
-                  c10_name(*dtype), ")");
+                  dtype_c10_name(in.dtype()), ") should be convertible without narrowing to the specified dtype (",
+                  dtype_c10_name(*dtype), ")");
   }
   double ord = ord_v.as_double();
   std::vector<int64_t> dims = reduction_dims("linalg.vector_norm", given, in.rank());

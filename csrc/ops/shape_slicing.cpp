@@ -51,7 +51,7 @@ Value triangle(const Args& a, bool lower) {
 
 Value fill_value(const Value& v, DType dt) {
   if (v.python_number_type() == NumberType::Complex) {
-    THUNDER_CHECK(is_complex(dt), Runtime, "value cannot be converted to type ", c10_name(dt), " without overflow");
+    THUNDER_CHECK(is_complex(dt), Runtime, "value cannot be converted to type ", dtype_c10_name(dt), " without overflow");
     return v;
   }
   if (is_bool(dt)) return Value::constant(v.as_double() != 0);

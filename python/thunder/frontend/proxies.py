@@ -238,12 +238,5 @@ class Tracer(TorchFunctionMode):
         )
 
 
-_C10_NAMES = {
-    torch.bool: "Bool", torch.uint8: "Byte", torch.int8: "Char", torch.int16: "Short", torch.int32: "Int",
-    torch.int64: "Long", torch.float16: "Half", torch.bfloat16: "BFloat16", torch.float32: "Float",
-    torch.float64: "Double", torch.complex64: "ComplexFloat", torch.complex128: "ComplexDouble",
-}
-
-
 def _c10_name(dtype):
-    return _C10_NAMES.get(dtype, str(dtype))
+    return _C.c10_name(TO_DTYPE[dtype])
