@@ -34,38 +34,25 @@ def decomposition_tolerance(expected):
     return {"rtol": 2 * eps, "atol": 2 * eps * max(scale, 1.0)}
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
-def test_op_matches_eager(case):
+DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.cuda)]
+
+
+def on_device(case, device):
+    """The case's arguments on `device` (skipping dtypes torch itself lacks there)."""
     _, rec, dtype, args, kwargs = case
-    expected = rec.fn(*args, **kwargs)
-    cfn = thunder.jit(rec.fn)
-    got = cfn(*args, **kwargs)
-    torch.testing.assert_close(got, expected, equal_nan=True, atol=0, rtol=0)
-    assert_meta_matches(cfn, got)
-
-
-@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
-def test_decomposition_matches_eager(case):
-    _, rec, dtype, args, kwargs = case
-    expected = rec.fn(*args, **kwargs)
-    cfn = thunder.jit(rec.fn, decompose=True)
-    got = cfn(*args, **kwargs)
-    torch.testing.assert_close(got, expected, equal_nan=True, **decomposition_tolerance(expected))
-    assert_meta_matches(cfn, got)
-
-
-def to_cuda(args, kwargs):
-    move = lambda x: x.cuda() if isinstance(x, torch.Tensor) else x  # noqa: E731
+    if device == "cpu":
+        return args, kwargs
+    if dtype in rec.not_on_cuda:
+        pytest.skip(f"torch does not support {rec.name} for {dtype} on {device}")
+    move = lambda x: x.to(device) if isinstance(x, torch.Tensor) else x  # noqa: E731
     return tree_map(move, args), tree_map(move, kwargs)
 
 
-@pytest.mark.cuda
+@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
-def test_op_matches_eager_cuda(case):
-    _, rec, dtype, args, kwargs = case
-    if dtype in rec.not_on_cuda:
-        pytest.skip(f"torch does not support {rec.name} for {dtype} on cuda")
-    args, kwargs = to_cuda(args, kwargs)
+def test_op_matches_eager(case, device):
+    rec = case[1]
+    args, kwargs = on_device(case, device)
     expected = rec.fn(*args, **kwargs)
     cfn = thunder.jit(rec.fn)
     got = cfn(*args, **kwargs)
@@ -73,13 +60,11 @@ def test_op_matches_eager_cuda(case):
     assert_meta_matches(cfn, got)
 
 
-@pytest.mark.cuda
+@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
-def test_decomposition_matches_eager_cuda(case):
-    _, rec, dtype, args, kwargs = case
-    if dtype in rec.not_on_cuda:
-        pytest.skip(f"torch does not support {rec.name} for {dtype} on cuda")
-    args, kwargs = to_cuda(args, kwargs)
+def test_decomposition_matches_eager(case, device):
+    rec = case[1]
+    args, kwargs = on_device(case, device)
     expected = rec.fn(*args, **kwargs)
     cfn = thunder.jit(rec.fn, decompose=True)
     got = cfn(*args, **kwargs)
