@@ -164,10 +164,10 @@ Value add_like(const Args& a, const char* prim) {
                 "For integral input tensors, argument alpha must not be a floating point number.");
   THUNDER_CHECK(at != NumberType::Bool || t.result == DType::Bool, Runtime,
                 "Boolean alpha only supported for Boolean results.");
-  common_device(a.symbol().name(), {x, y});
+  Device dev = common_device_with_cpu_scalars(a.symbol().name(), {x, y});
   Shape shape = common_shape({x, y});
-  Value x2 = convert(broadcast_to(x, shape), t.computation);
-  Value y2 = convert(broadcast_to(y, shape), t.computation);
+  Value x2 = convert(broadcast_to(to_device(x, dev), shape), t.computation);
+  Value y2 = convert(broadcast_to(to_device(y, dev), shape), t.computation);
   if (!is_one(alpha)) y2 = y2.is_tensor() ? call("prims.mul", {y2, alpha}) : fold_mul(y2, alpha);
   return convert(call(prim, {x2, y2}), t.result);
 }

@@ -31,6 +31,12 @@ Value int_list(const std::vector<int64_t>& v);
 PromotedTypes promote(const std::vector<Value>& operands, Promotion kind);
 /// The device all tensor operands share; raises a user error naming `op` when they differ.
 Device common_device(std::string_view op, const std::vector<Value>& operands);
+/// Like common_device, but a zero-dim CPU tensor may join tensors of another device, as torch
+/// allows for elementwise ops (it acts as a scalar); the result is the other device. Callers move
+/// such operands with to_device.
+Device common_device_with_cpu_scalars(std::string_view op, const std::vector<Value>& operands);
+/// Moves a tensor to `device` (prims.device_put, skipped when already there); numbers pass through.
+Value to_device(const Value& v, const Device& device);
 /// The broadcast shape of the tensor operands.
 Shape common_shape(const std::vector<Value>& operands);
 /// Casts a tensor (prims.convert_element_type, skipped when already `dt`); numbers pass through.

@@ -1,5 +1,5 @@
-// Ops that change state outside the trace: the write-back of in-place updates into a trace's
-// inputs, and switches of torch's grad mode.
+// Ops about where values live and what changes outside the trace: moves between devices, the
+// write-back of in-place updates into a trace's inputs, and switches of torch's grad mode.
 #include "ir/error.h"
 #include "ops/ops.h"
 
@@ -18,6 +18,18 @@ void register_state(Registry& r) {
            THUNDER_ASSERT(dst.shape() == src.shape() && dst.dtype() == src.dtype(), "prims.copy_: ", src.meta().str(),
                           " does not fit ", dst.meta().str());
            return Value::none();
+         }});
+
+  // a tensor moved to another device (a zero-dim CPU tensor joining CUDA tensors, say)
+  r.add({.schema = "prims.device_put(a, device)",
+         .fusion = FusionClass::Opaque,
+         .aten = "lambda a, device: a.to(device)",
+         .impl = [](const Args& a) {
+           const Value& t = a.tensor(0);
+           const Value& d = a[1];
+           THUNDER_ASSERT(d.is_constant() && std::holds_alternative<Device>(d.constant_value()),
+                          "prims.device_put: expected a device");
+           return new_tensor(t.shape(), t.dtype(), std::get<Device>(d.constant_value()));
          }});
 
   // torch.no_grad() / torch.enable_grad() blocks inside traced code: the switch happens at the

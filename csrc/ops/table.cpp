@@ -67,6 +67,18 @@ Device common_device(std::string_view op, const std::vector<Value>& operands) {
   return *dev;
 }
 
+Device common_device_with_cpu_scalars(std::string_view op, const std::vector<Value>& operands) {
+  std::vector<Value> others;
+  for (const auto& v : operands)
+    if (v.is_tensor() && !(v.rank() == 0 && v.meta().device.type == DeviceType::CPU)) others.push_back(v);
+  return common_device(op, others.empty() ? operands : others);
+}
+
+Value to_device(const Value& v, const Device& device) {
+  if (!v.is_tensor() || v.meta().device == device) return v;
+  return call("prims.device_put", {v, Value::constant(device)});
+}
+
 Shape common_shape(const std::vector<Value>& operands) {
   Shape s;
   for (const auto& v : operands)
@@ -105,10 +117,10 @@ std::vector<int64_t> reduction_dims(std::string_view op, const std::optional<std
 
 Value elementwise(std::string_view prim, const std::vector<Value>& operands, Promotion kind, std::string_view op) {
   PromotedTypes t = promote(operands, kind);
-  common_device(op, operands);
+  Device dev = common_device_with_cpu_scalars(op, operands);
   Shape shape = common_shape(operands);
   std::vector<Value> args;
-  for (const auto& v : operands) args.push_back(convert(broadcast_to(v, shape), t.computation));
+  for (const auto& v : operands) args.push_back(convert(broadcast_to(to_device(v, dev), shape), t.computation));
   return convert(call(prim, std::move(args)), t.result);
 }
 

@@ -178,6 +178,12 @@ TEST_F(Ops, DevicesMustAgree) {
   EXPECT_EQ(user_error([&] { op("add", {x, y}); }),
             "add: expected all tensors to be on the same device, got cpu and cuda:0");
   EXPECT_EQ(op("mul", {y, y}).meta().device.str(), "cuda:0");
+  // a zero-dim CPU tensor acts as a scalar, as in torch
+  Value s = input("s", {}, D::Float32, "cpu");
+  EXPECT_EQ(op("mul", {y, s}).meta().str(), "cuda:0 f32[2]");
+  EXPECT_EQ(op("add", {s, y}).meta().str(), "cuda:0 f32[2]");
+  EXPECT_EQ(user_error([&] { op("add", {input("v", {1}, D::Float32, "cpu"), y}); }),
+            "add: expected all tensors to be on the same device, got cpu and cuda:0");
 }
 
 TEST_F(Ops, EveryDecompositionVerifies) {
