@@ -182,7 +182,19 @@ void register_elementwise_ternary(Registry& r) {
       case DType::Float32: big = std::numeric_limits<float>::max(); break;
       default: big = std::numeric_limits<double>::max();
     }
-    auto value = [&](size_t i, double dflt) { return Value::constant(a[i].is_none() ? dflt : a[i].as_double()); };
+    // torch casts the replacements to the tensor's dtype, so one beyond its range becomes an
+    // infinity; passing the number on as is would make some kernels (CUDA's where) refuse it
+    double overflow = 0;  // the magnitude from which a cast rounds to infinity: max + half an ulp
+    switch (x.dtype()) {
+      case DType::Float16: overflow = 65520.0; break;
+      case DType::BFloat16: overflow = std::ldexp(1.0, 128) - std::ldexp(1.0, 119); break;
+      case DType::Float32: overflow = std::ldexp(1.0, 128) - std::ldexp(1.0, 103); break;
+      default: overflow = INFINITY;
+    }
+    auto value = [&](size_t i, double dflt) {
+      double v = a[i].is_none() ? dflt : a[i].as_double();
+      return Value::constant(std::abs(v) >= overflow ? std::copysign(INFINITY, v) : v);
+    };
     using namespace pm;
     Value out = where(ne(x, x), value(1, 0.0), x);
     out = where(eq(x, num(INFINITY)), value(2, big), out);
