@@ -59,7 +59,10 @@ def render():
         f"{len(ops)} torch-level ops covering **{len(names)} torch callables** (functions, Tensor methods, "
         f"operators, torch.nn.functional), built on {len(prims)} prims. In-place variants (`x.add_(y)`, `x += y`) "
         "of elementwise ops are derived from these entries and not counted. A torch call outside the table "
-        "raises `thunder.UnsupportedOpError` naming the call and the line (there is no fallback yet).",
+        "runs through the generic fallback: one opaque torch call, its output metadata taken from torch's meta "
+        "device, never fused, with a warning once per op (`thunder.jit(f, fallback=False)` makes it an "
+        "`UnsupportedOpError` instead); calls whose output shape depends on values (`torch.nonzero`) and "
+        "in-place calls cannot fall back.",
         "",
         "*Runs as*, over the harness samples: `prims` when the op decomposed into prims (what fusion "
         "executors work on), `opaque` when it ran as one ATen call, both when some arguments have no exact "

@@ -6,6 +6,9 @@
 #include <nanobind/stl/vector.h>
 
 #include "bindings/prologue.h"
+#include <memory>
+#include <unordered_map>
+
 #include "ir/error.h"
 #include "ir/trace.h"
 #include "ops/ops.h"
@@ -99,6 +102,58 @@ nb::list to_py_list(const std::vector<Value>& vs) {
   nb::list out;
   for (const auto& v : vs) out.append(to_py(v));
   return out;
+}
+
+// Fallback symbols, made at run time: one per torch callable and set of keyword names. They
+// live as long as the process (traces point at them).
+std::unordered_map<std::string, std::unique_ptr<Symbol>>& fallback_symbols() {
+  static std::unordered_map<std::string, std::unique_ptr<Symbol>> symbols;
+  return symbols;
+}
+
+// A torch call outside the op table, run as one opaque ATen call. Its arguments are the call's
+// positionals (one sequence), a description of its outputs that the Python side got from torch's
+// meta device (`_meta`: (is_tuple, [(shape, dtype, device), ...])), and its keyword arguments.
+const Symbol& fallback_symbol(const std::string& print_name, const std::vector<std::string>& keywords) {
+  std::string name = "fallback." + print_name;
+  for (const auto& k : keywords) name += "." + k;
+  auto& table = fallback_symbols();
+  auto it = table.find(name);
+  if (it != table.end()) return *it->second;
+  std::string schema = name + "(args, _meta";
+  if (!keywords.empty()) schema += ", *";
+  for (const auto& k : keywords) schema += ", " + k + "='<unset>'";  // never equal to a real value
+  schema += ")";
+  auto sym = std::make_unique<Symbol>(OpSpec{
+      .schema = schema,
+      .print_name = print_name,
+      .fusion = FusionClass::Opaque,
+      .print =
+          [print_name, keywords](const std::vector<Value>& args) {
+            std::string s = print_name + "(";
+            const auto& pos = args.at(0).items();
+            for (size_t i = 0; i < pos.size(); ++i) s += (i ? ", " : "") + python_repr(pos[i]);
+            for (size_t i = 0; i < keywords.size(); ++i)
+              s += (pos.empty() && i == 0 ? "" : ", ") + keywords[i] + "=" + python_repr(args.at(2 + i));
+            return s + ")";
+          },
+      .impl =
+          [](const Args& a) {
+            const auto& meta = a[1].items();
+            std::vector<Value> outs;
+            for (const auto& m : meta.at(1).items()) {
+              const auto& f = m.items();
+              Shape shape;
+              for (const auto& d : f.at(0).items()) shape.push_back(d.as_int());
+              outs.push_back(new_tensor(shape, std::get<DType>(f.at(1).constant_value()),
+                                        std::get<Device>(f.at(2).constant_value())));
+            }
+            if (meta.at(0).as_bool()) return Value::sequence(outs);
+            THUNDER_ASSERT(outs.size() == 1, "fallback: one output expected");
+            return outs[0];
+          },
+  });
+  return *table.emplace(name, std::move(sym)).first->second;
 }
 
 Kwargs kwargs_from_py(nb::dict kwargs) {
@@ -231,6 +286,35 @@ NB_MODULE(_C, m) {
             return to_py(b.record(sym, std::move(pos), kwargs_from_py(kwargs)));
           },
           nb::arg("sym"), nb::arg("args"), nb::arg("kwargs"), nb::arg("file") = "", nb::arg("line") = 0)
+      .def(
+          "record_fallback",
+          [](TraceBuilder& b, const std::string& print_name, nb::tuple args, nb::dict kwargs, bool is_tuple,
+             nb::list outputs, std::string file, int line) {
+            std::vector<std::string> keywords;
+            Kwargs kw;
+            for (auto [k, v] : kwargs) {
+              keywords.push_back(nb::cast<std::string>(k));
+              kw.emplace_back(keywords.back(), from_py(v));
+            }
+            std::vector<Value> pos;
+            for (nb::handle a : args) pos.push_back(from_py(a));
+            std::vector<Value> metas;
+            for (nb::handle o : outputs) {
+              nb::tuple t = nb::borrow<nb::tuple>(o);
+              std::vector<Value> dims;
+              for (nb::handle d : t[0]) dims.push_back(Value::constant(nb::cast<int64_t>(d)));
+              metas.push_back(Value::sequence({Value::sequence(dims), Value::constant(nb::cast<DType>(t[1])),
+                                               Value::constant(Device::parse(nb::cast<std::string>(t[2])))}));
+            }
+            Value meta = Value::sequence({Value::constant(is_tuple), Value::sequence(metas)});
+            TraceBuilder::Scope scope(b);
+            b.set_location({std::move(file), line});
+            const Symbol& sym = fallback_symbol(print_name, keywords);
+            return to_py(b.record(sym, {Value::sequence(pos), meta}, kw));
+          },
+          nb::arg("print_name"), nb::arg("args"), nb::arg("kwargs"), nb::arg("is_tuple"), nb::arg("outputs"),
+          nb::arg("file") = "", nb::arg("line") = 0,
+          "Records a torch call outside the op table as one opaque call with the given output metadata.")
       .def("set_output", [](TraceBuilder& b, nb::handle out) { b.set_output(from_py(out)); })
       .def("finish", &TraceBuilder::finish, nb::arg("header") = "Tracing");
 

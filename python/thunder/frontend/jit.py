@@ -23,6 +23,7 @@ import thunder.prims as _prims
 from thunder import _C
 from thunder.frontend import errors
 from thunder.frontend.proxies import TensorProxy, Tracer
+from thunder.frontend.fallback import CALLABLES as fallback_callables
 from thunder.frontend.review import CellRead, Review
 
 _CACHE_OPTIONS = ("constant values", "no caching")
@@ -132,7 +133,7 @@ def _python_function(trace, tag):
     source = str(trace)
     filename = f"<thunder trace {tag}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    ns = {"torch": torch, "prims": _prims}
+    ns = {"torch": torch, "prims": _prims, **fallback_callables}
     exec(compile(source, filename, "exec"), ns)  # noqa: S102 - our own generated trace
     return ns[trace.fn_name if hasattr(trace, "fn_name") else "computation"]
 
@@ -214,7 +215,7 @@ class _ModuleState:
 class ThunderFunction:
     """A compiled function: call it like the original."""
 
-    def __init__(self, fn, *, cache="constant values", decompose=False, module=None):
+    def __init__(self, fn, *, cache="constant values", decompose=False, fallback=True, module=None):
         if not callable(fn):
             raise TypeError(f"thunder.jit: expected a function, a callable or an nn.Module, got {type(fn).__name__}")
         if cache not in _CACHE_OPTIONS:
@@ -223,6 +224,7 @@ class ThunderFunction:
         self._module = module
         self._cache_mode = cache
         self._decompose = decompose
+        self._fallback = fallback
         self._cache = {}
         self._dispatch = _C.Dispatcher()
         self._hits = 0  # hits of the Python path; the dispatcher counts its own
@@ -331,7 +333,7 @@ class ThunderFunction:
                     "tensor, a number, a string, None, a dtype, a device, or a tuple, list or dict of these"
                 )
         builder = _C.TraceBuilder()
-        tracer = Tracer(builder)
+        tracer = Tracer(builder, fallback=self._fallback)
         proxied, positions = [], []
         for i, (name, x) in enumerate(zip(names, flat)):
             if isinstance(x, torch.Tensor):
@@ -424,7 +426,7 @@ class ThunderFunction:
         return entry
 
 
-def jit(fn=None, *, cache="constant values", decompose=False):
+def jit(fn=None, *, cache="constant values", decompose=False, fallback=True):
     """Compiles a function or an nn.Module.
 
     A function gives a ThunderFunction; a module gives a ThunderModule that shares the module's
@@ -433,14 +435,16 @@ def jit(fn=None, *, cache="constant values", decompose=False):
     cache: "constant values" (default) specializes on the values of non-tensor arguments;
         "no caching" retraces on every call.
     decompose: run every op as its prims (checks decompositions against torch; slower).
+    fallback: run torch calls outside the op table as opaque torch calls (output metadata from
+        torch's meta device, a warning once per op); False makes them an UnsupportedOpError.
     """
     if fn is None:
-        return functools.partial(jit, cache=cache, decompose=decompose)
+        return functools.partial(jit, cache=cache, decompose=decompose, fallback=fallback)
     if isinstance(fn, torch.nn.Module):
         from thunder.frontend.module import ThunderModule
 
-        return ThunderModule(fn, cache=cache, decompose=decompose)
-    return ThunderFunction(fn, cache=cache, decompose=decompose)
+        return ThunderModule(fn, cache=cache, decompose=decompose, fallback=fallback)
+    return ThunderFunction(fn, cache=cache, decompose=decompose, fallback=fallback)
 
 
 def _compiled(f):

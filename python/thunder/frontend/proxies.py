@@ -68,9 +68,10 @@ class Tracer(TorchFunctionMode):
     torch would make visible through its base, is never silently lost.
     """
 
-    def __init__(self, builder):
+    def __init__(self, builder, fallback=True):
         super().__init__()
         self.builder = builder
+        self.fallback = fallback  # run torch calls outside the op table as opaque calls
         self._proxies = {}  # proxy name -> TensorProxy, so a value keeps one Python object
         # tensors that are not arguments (globals, closure variables, module state) but flow into
         # traced calls: id -> (tensor, proxy); they become extra inputs of the trace
@@ -233,9 +234,12 @@ class Tracer(TorchFunctionMode):
                 "torch.where for a data-dependent choice) or compute the value outside the compiled function"
                 + errors.where(errors.user_location())
             )
-        raise errors.UnsupportedOpError(
-            f"{interception.describe(func)} is not supported by thunder yet" + errors.where(errors.user_location())
-        )
+        loc = errors.user_location()
+        if not self.fallback:
+            raise errors.UnsupportedOpError(f"{interception.describe(func)} is not supported by thunder yet" + errors.where(loc))
+        from thunder.frontend import fallback
+
+        return fallback.record(self, func, args, kwargs, loc)
 
 
 def _c10_name(dtype):
