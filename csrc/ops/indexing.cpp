@@ -380,7 +380,55 @@ Value getitem(const Args& a) {
 
 }  // namespace
 
+// x[index] = value, as a function: the updated copy of x. A boolean mask of x's shape with a scalar
+// value is a where; everything else runs as one opaque call (clone, then torch's own setitem) whose
+// meta rule checks value against the indexed region that x[index] would read.
+Value setitem(const Args& a) {
+  const Value& x = a.tensor(0);
+  const Value& index = a[1];
+  const Value& value = a.tensor_or_number(2);
+  if (index.is_tensor() && index.dtype() == DType::Bool && index.shape() == x.shape() &&
+      (value.is_number() || value.rank() == 0)) {
+    Device dev = common_device_with_cpu_scalars("setitem", {x, index, value});
+    Value v = value.is_number() ? value : convert(to_device(value, dev), x.dtype());
+    if (v.is_tensor()) v = broadcast_to(v, x.shape());
+    return call("prims.where", {index, v, x});
+  }
+  Shape region;
+  {
+    TraceBuilder scratch;  // only the shape of x[index]: nothing of it is recorded
+    TraceBuilder::Scope scope(scratch);
+    region = call("__getitem__", {x, index}).shape();
+  }
+  if (value.is_tensor()) {
+    Shape s = value.shape();
+    bool ok = true;
+    try {
+      ok = broadcast_shapes(s, region) == region;
+    } catch (const UserError&) {
+      ok = false;
+    }
+    THUNDER_CHECK(ok, Runtime, "shape mismatch: value tensor of shape ", shape_str(s),
+                  " cannot be broadcast to indexing result of shape ", shape_str(region));
+    common_device_with_cpu_scalars("setitem", {x, value});
+  }
+  return call("prims.setitem", {x, index, value});
+}
+
 void register_indexing(Registry& r) {
+  r.add({.schema = "prims.setitem(a, index, value)",
+         .fusion = FusionClass::Opaque,
+         .aten = "lambda a, index, value: (lambda b: (b.__setitem__(index, value), b)[1])(a.clone())",
+         .impl = [](const Args& a) {
+           const Value& t = a.tensor(0);
+           return new_tensor(t.shape(), t.dtype(), t.meta().device);
+         }});
+  // `x[index] = value`; the frontend writes the result back into x (an in-place update)
+  r.add({.schema = "setitem(input, index, value)",
+         .print_name = "prims.setitem",
+         .fusion = FusionClass::Opaque,
+         .impl = setitem});
+
   r.add({.schema = "prims.gather(a, dim, index)", .aten = "torch.gather", .impl = gather_meta});
   r.add({.schema = "prims.scatter(a, dim, index, src)", .aten = "torch.scatter", .impl = scatter_meta});
   r.add({.schema = "prims.scatter_add(a, dim, index, src)", .aten = "torch.scatter_add", .impl = [](const Args& a) {
@@ -401,6 +449,7 @@ void register_indexing(Registry& r) {
          .print_name = "torch.Tensor.__getitem__",
          .torch_names = {"torch.Tensor.__getitem__"},
          .fusion = FusionClass::Shape,
+         .view = true,
          .impl = getitem});
 
   r.add({.schema = "gather(input, dim, index, *, sparse_grad=False)",

@@ -394,6 +394,7 @@ void register_shape(Registry& r) {
          .print_name = "torch.flatten",
          .torch_names = {"torch.flatten", "torch.Tensor.flatten"},
          .fusion = FusionClass::Shape,
+         .view = true,
          .impl = [](const Args& a) {
            const Value& x = a.tensor(0);
            int64_t start = wrap_dim(a.int_(1), x.rank()), end = wrap_dim(a.int_(2), x.rank());
@@ -409,6 +410,7 @@ void register_shape(Registry& r) {
          .print_name = "torch.unflatten",
          .torch_names = {"torch.unflatten", "torch.Tensor.unflatten"},
          .fusion = FusionClass::Shape,
+         .view = true,
          .impl = [](const Args& a) {
            const Value& x = a.tensor(0);
            int64_t dim = wrap_dim(a.int_(1), x.rank());
@@ -430,6 +432,7 @@ void register_shape(Registry& r) {
          .print_name = "torch.movedim",
          .torch_names = {"torch.movedim", "torch.moveaxis", "torch.Tensor.movedim", "torch.Tensor.moveaxis"},
          .fusion = FusionClass::Shape,
+         .view = true,
          .impl = [](const Args& a) {
            const Value& x = a.tensor(0);
            return call("prims.permute", {x, int_list(movedim_perm(x, a.int_list(1, true), a.int_list(2, true)))});
@@ -439,6 +442,7 @@ void register_shape(Registry& r) {
          .print_name = "torch.t",
          .torch_names = {"torch.t", "torch.Tensor.t"},
          .fusion = FusionClass::Shape,
+         .view = true,
          .impl = [](const Args& a) {
            const Value& x = a.tensor(0);
            THUNDER_CHECK(x.rank() <= 2, Runtime, "t() expects a tensor with <= 2 dimensions, but self is ", x.rank(), "D");
@@ -450,6 +454,7 @@ void register_shape(Registry& r) {
          .print_name = "torch.Tensor.T.__get__",
          .torch_names = {"torch.Tensor.T.__get__"},
          .fusion = FusionClass::Shape,
+         .view = true,
          .impl = [](const Args& a) {
            const Value& x = a.tensor(0);
            std::vector<int64_t> perm(x.rank());
@@ -460,6 +465,7 @@ void register_shape(Registry& r) {
          .print_name = "torch.Tensor.mT.__get__",
          .torch_names = {"torch.Tensor.mT.__get__"},
          .fusion = FusionClass::Shape,
+         .view = true,
          .impl = [](const Args& a) {
            const Value& x = a.tensor(0);
            THUNDER_CHECK(x.rank() >= 2, Runtime, "tensor.mT is only supported on matrices or batches of matrices. Got ",
@@ -474,6 +480,7 @@ void register_shape(Registry& r) {
          .print_name = "torch.Tensor.expand_as",
          .torch_names = {"torch.Tensor.expand_as"},
          .fusion = FusionClass::Shape,
+         .view = true,
          .impl = [](const Args& a) {
            const Value& x = a.tensor(0);
            return call("prims.expand", {x, int_list(expand_shape(x.shape(), a.tensor(1).shape()))});
@@ -482,6 +489,7 @@ void register_shape(Registry& r) {
          .print_name = "torch.broadcast_to",
          .torch_names = {"torch.broadcast_to", "torch.Tensor.broadcast_to"},
          .fusion = FusionClass::Shape,
+         .view = true,
          .impl = [](const Args& a) {
            const Value& x = a.tensor(0);
            return call("prims.expand", {x, int_list(expand_shape(x.shape(), a.int_list(1, true)))});

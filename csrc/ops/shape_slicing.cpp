@@ -91,6 +91,7 @@ void register_shape_slicing(Registry& r) {
          .print_name = "torch.split",
          .torch_names = {"torch.split", "torch.Tensor.split"},
          .fusion = FusionClass::Shape,
+         .view = true,
          .impl = [](const Args& a) {
            const Value& x = a.tensor(0);
            THUNDER_CHECK(x.rank() > 0, Runtime, "split expects at least a 1-dimensional tensor");
@@ -118,6 +119,7 @@ void register_shape_slicing(Registry& r) {
          .print_name = "torch.chunk",
          .torch_names = {"torch.chunk", "torch.Tensor.chunk"},
          .fusion = FusionClass::Shape,
+         .view = true,
          .impl = [](const Args& a) {
            const Value& x = a.tensor(0);
            THUNDER_CHECK(x.rank() > 0, Runtime, "chunk expects at least a 1-dimensional tensor");
@@ -134,6 +136,7 @@ void register_shape_slicing(Registry& r) {
          .print_name = "torch.unbind",
          .torch_names = {"torch.unbind", "torch.Tensor.unbind"},
          .fusion = FusionClass::Shape,
+         .view = true,
          .impl = [](const Args& a) {
            const Value& x = a.tensor(0);
            THUNDER_CHECK(x.rank() > 0, Index, "Dimension specified as 0 but tensor has no dimensions");
@@ -149,6 +152,7 @@ void register_shape_slicing(Registry& r) {
          .print_name = "torch.narrow",
          .torch_names = {"torch.narrow", "torch.Tensor.narrow"},
          .fusion = FusionClass::Shape,
+         .view = true,
          .impl = [](const Args& a) {
            const Value& x = a.tensor(0);
            THUNDER_CHECK(x.rank() > 0, Runtime, "narrow() cannot be applied to a 0-dim tensor.");
@@ -266,6 +270,7 @@ void register_shape_slicing(Registry& r) {
          .print_name = "torch.diagonal",
          .torch_names = {"torch.diagonal", "torch.Tensor.diagonal"},
          .fusion = FusionClass::Shape,
+         .view = true,
          .impl = [](const Args& a) {
            const Value& x = a.tensor(0);
            int64_t offset = a.int_(1);

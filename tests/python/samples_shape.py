@@ -209,3 +209,15 @@ RECORDS = [
 RECORDS += [
     OpRecord("contiguous", lambda x: x.t().contiguous(), lambda make: [((make(2, 3),), {}), ((make(0, 2),), {})], ALL),
 ]
+
+
+def _set_rows(x):
+    y = x * 1
+    y[0] = 1
+    y[1:, -1] = x[0, 0]
+    return y
+
+
+RECORDS += [
+    OpRecord("setitem", _set_rows, lambda make: [((make(3, 4),), {}), ((make(2, 3, noncontig=True),), {})], ALL),
+]

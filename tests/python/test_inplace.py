@@ -191,3 +191,47 @@ def test_updating_a_view_of_an_intermediate_and_reading_only_the_view():
 
     x = torch.arange(4.0).reshape(2, 2)
     torch.testing.assert_close(thunder.jit(fn)(x), fn(x))
+
+
+def test_setitem_on_inputs_and_intermediates():
+    def fn(x, v):
+        y = x * 1
+        y[0] = 5
+        y[:, 1] = v
+        y[y > 3] = 0  # a boolean mask with a scalar: a where
+        x[1, 1:] = 7
+        x[..., -1] += 1
+        return y
+
+    (e_out, e_in), (j_out, j_in) = run_both(fn, torch.randn(3, 4), torch.randn(3))
+    torch.testing.assert_close(j_out, e_out)
+    torch.testing.assert_close(j_in, e_in)
+
+
+def test_setitem_with_index_tensors_and_broadcast_values():
+    def fn(x, idx):
+        x[idx] = torch.arange(4.0)
+        x[[0, 2], 1] = -1.0
+        return x
+
+    (e_out, e_in), (j_out, j_in) = run_both(fn, torch.zeros(3, 4), torch.tensor([2, 0]))
+    torch.testing.assert_close(j_out, e_out)
+
+
+def test_setitem_errors():
+    with pytest.raises(RuntimeError, match=r"shape mismatch: value tensor of shape \[5\] cannot be broadcast to "
+                                            r"indexing result of shape \[3\]"):
+        thunder.jit(lambda x: x.__setitem__(0, torch.ones(5)))(torch.zeros(2, 3))
+
+
+def test_updates_through_indexing_views_reach_the_base():
+    def fn(x):
+        x[0][1] = 3  # setitem on a view made by indexing
+        row = x[1]
+        row.mul_(2)  # an in-place update of that view
+        x[2, :2] += 10  # getitem, add_, setitem
+        return x * 1
+
+    (e_out, e_in), (j_out, j_in) = run_both(fn, torch.ones(3, 3))
+    torch.testing.assert_close(j_out, e_out)
+    torch.testing.assert_close(j_in, e_in)

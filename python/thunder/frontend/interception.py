@@ -58,6 +58,10 @@ def op_map():
                     fn = resolve(inplace_spelling(name))
                     if fn is not None:
                         table.setdefault(fn, Entry(sym, inplace=True))
+    # x[index] = value updates x: the setitem op computes the updated copy
+    setitem = next((s for s in _C.op_table() if s.name == "setitem"), None)
+    if setitem is not None:
+        table[torch.Tensor.__setitem__] = Entry(setitem, inplace=True)
     # Python's reflected division reaches torch under this name as well
     fn = resolve("torch.Tensor.__rdiv__")
     if fn is not None:
@@ -68,6 +72,11 @@ def op_map():
 @functools.cache
 def copy_symbol():
     return next(s for s in _C.op_table() if s.name == "prims.copy_")
+
+
+@functools.cache
+def setitem_symbol():
+    return next(s for s in _C.op_table() if s.name == "setitem")
 
 
 @functools.cache

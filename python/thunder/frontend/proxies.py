@@ -80,6 +80,9 @@ class Tracer(TorchFunctionMode):
         self._view_base = {}  # id(view proxy) -> base proxy (the root of its view chain)
         self._views = {}  # id(base proxy) -> its view proxies
         self._stale = {}  # id(proxy) -> why it may no longer be read
+        # id(view proxy) -> (parent proxy, index) for views made by indexing: an update of such a
+        # view is written through into its parent with setitem
+        self._index_views = {}
 
     def add_input(self, name, tensor):
         """A trace input for `tensor`, named after `name`; returns its proxy."""
@@ -156,6 +159,15 @@ class Tracer(TorchFunctionMode):
                     loc,
                 )
             value = self._record(interception.convert_symbol(), (value, dst), {}, loc)
+        through = self._index_views.get(id(target))
+        if through is not None and id(target) not in self._stale:
+            parent, index = through
+            target._thunder_value = value
+            self._proxies[value.name] = target
+            updated = self._record(interception.setitem_symbol(), (parent, index, value), {}, loc)
+            self._write(parent, updated, what, loc)  # marks the base's other views stale
+            self._stale.pop(id(target), None)  # this view holds its new values
+            return target
         base = self._view_base.get(id(target))
         if base is not None:
             if any(base is p for p, _ in self._inputs):
@@ -216,10 +228,14 @@ class Tracer(TorchFunctionMode):
                 named = getattr(torch.return_types, sym.name, None)
                 if named is not None:
                     result = named(result)
-            if sym.view and isinstance(result, TensorProxy) and isinstance(args[0], TensorProxy):
+            if sym.name == "__getitem__" and isinstance(result, TensorProxy) and isinstance(args[0], TensorProxy):
+                self._index_views[id(result)] = (args[0], args[1])
+            if sym.view and isinstance(args[0], TensorProxy):
                 base = self._view_base.get(id(args[0]), args[0])
-                self._view_base[id(result)] = base
-                self._views.setdefault(id(base), []).append(result)
+                for view in result if isinstance(result, (tuple, list)) else (result,):
+                    if isinstance(view, TensorProxy):
+                        self._view_base[id(view)] = base
+                        self._views.setdefault(id(base), []).append(view)
             return result
         if func in interception.PASSTHROUGH:
             return func(*args, **kwargs)
