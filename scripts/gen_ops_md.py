@@ -50,7 +50,8 @@ def render():
     dtypes, modes = tested_dtypes()
     ops = [s for s in table if not s.is_prim and s.name != "del"]
     prims = [s for s in table if s.is_prim]
-    names = sorted({n for s in ops for n in list(s.torch_names) + list(s.reflected_names) if resolve(n) is not None})
+    names = sorted({n for s in ops for n in list(s.torch_names) + list(s.reflected_names) + list(s.inplace_names)
+                    if resolve(n) is not None})
     lines = [
         "# Ops",
         "",
@@ -58,7 +59,8 @@ def render():
         "",
         f"{len(ops)} torch-level ops covering **{len(names)} torch callables** (functions, Tensor methods, "
         f"operators, torch.nn.functional), built on {len(prims)} prims. In-place variants (`x.add_(y)`, `x += y`) "
-        "of elementwise ops are derived from these entries and not counted. A torch call outside the table "
+        "of elementwise ops are derived from these entries and not counted; in-place callables with no "
+        "out-of-place twin in torch (`x.uniform_()`) are listed as such. A torch call outside the table "
         "runs through the generic fallback: one opaque torch call, its output metadata taken from torch's meta "
         "device, never fused, with a warning once per op (`thunder.jit(f, fallback=False)` makes it an "
         "`UnsupportedOpError` instead); calls whose output shape depends on values (`torch.nonzero`) and "
@@ -73,7 +75,8 @@ def render():
         "| --- | --- | --- | --- | --- |",
     ]
     for s in sorted(ops, key=lambda s: s.name):
-        callables = ", ".join(f"`{n}`" for n in list(s.torch_names) + [f"{r} (reflected)" for r in s.reflected_names])
+        callables = ", ".join(f"`{n}`" for n in list(s.torch_names) + [f"{r} (reflected)" for r in s.reflected_names]
+                              + [f"{r} (in place)" for r in s.inplace_names])
         ds = dtypes.get(s.name, set())
         shown = ", ".join(d for d in DTYPE_ORDER if d in ds) or "-"
         runs_as = " / ".join(m for m in ("prims", "opaque") if m in modes.get(s.name, ())) or "-"

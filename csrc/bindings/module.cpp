@@ -239,6 +239,7 @@ NB_MODULE(_C, m) {
                      return names;
                    })
       .def_prop_ro("reflected_names", &Symbol::reflected_names)
+      .def_prop_ro("inplace_names", &Symbol::inplace_names)
       .def_prop_ro("is_prim", &Symbol::is_prim)
       .def_prop_ro("fusion", [](const Symbol& s) { return std::string(fusion_class_name(s.fusion())); })
       .def_prop_ro("aten", &Symbol::aten)

@@ -78,6 +78,10 @@ struct OpSpec {
   std::vector<std::string> torch_names;
   /// torch callables that mean this op with the first two arguments swapped ("__radd__").
   std::vector<std::string> reflected_names;
+  /// In-place torch callables that have no out-of-place twin in torch ("torch.Tensor.uniform_"):
+  /// they mean this op, its result written into the first argument. (Elementwise ops' in-place
+  /// twins, `add_` and `__iadd__`, are derived from torch_names instead.)
+  std::vector<std::string> inplace_names;
   FusionClass fusion = FusionClass::Opaque;
   /// A binary Python operator ("+"), printed instead of a call when the first operand is a number.
   std::string py_operator;
@@ -102,6 +106,7 @@ class Symbol {
   const std::string& print_name() const { return spec_.print_name; }
   const std::vector<std::string>& torch_names() const { return spec_.torch_names; }
   const std::vector<std::string>& reflected_names() const { return spec_.reflected_names; }
+  const std::vector<std::string>& inplace_names() const { return spec_.inplace_names; }
   const std::vector<Param>& params() const { return params_; }
   bool is_prim() const { return is_prim_; }
   FusionClass fusion() const { return spec_.fusion; }

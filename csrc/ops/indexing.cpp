@@ -426,6 +426,7 @@ void register_indexing(Registry& r) {
   // `x[index] = value`; the frontend writes the result back into x (an in-place update)
   r.add({.schema = "setitem(input, index, value)",
          .print_name = "prims.setitem",
+         .inplace_names = {"torch.Tensor.__setitem__"},
          .fusion = FusionClass::Opaque,
          .impl = setitem});
 

@@ -184,23 +184,6 @@ void activation(Registry& r, std::string schema, std::vector<std::string> torch_
 }  // namespace
 
 void register_nn(Registry& r) {
-  // Only the identity cases for now: dropout with p > 0 while training draws random masks, which
-  // needs the random-number design (seeds and offsets that backward can replay).
-  r.add({.schema = "dropout(input, p=0.5, training=True, inplace=False)",
-         .print_name = "torch.nn.functional.dropout",
-         .torch_names = {"torch.nn.functional.dropout", "torch.dropout"},
-         .fusion = FusionClass::Elementwise,
-         .impl = [](const Args& a) {
-           const Value& x = a.tensor(0);
-           if (!a[1].is_number() || a[1].is_number_proxy()) a.type_error(1, "a number");
-           double p = a[1].as_double();
-           THUNDER_CHECK(p >= 0 && p <= 1, Value, "dropout probability has to be between 0 and 1, but got ", p);
-           THUNDER_CHECK(!a.bool_(2) || p == 0, NotImplemented,
-                         "dropout: random masks (p > 0 while training) are not supported yet; call model.eval() or "
-                         "use p=0");
-           return x;  // the builder gives the result a name of its own (prims.alias)
-         }});
-
   r.add({.schema = "relu(input, inplace=False)",
          .print_name = "torch.relu",
          .torch_names = {"torch.relu", "torch.Tensor.relu", "torch.nn.functional.relu"},

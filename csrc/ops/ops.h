@@ -137,5 +137,6 @@ void register_nn_pool(Registry& r);
 void register_nn_attention(Registry& r);
 void register_state(Registry& r);
 void register_factories(Registry& r);
+void register_random(Registry& r);
 
 }  // namespace thunder::ops

@@ -30,6 +30,7 @@ const Registry& op_table() {
     register_nn_attention(r);
     register_state(r);
     register_factories(r);
+    register_random(r);
     return r;
   }();
   return table;

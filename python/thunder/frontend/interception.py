@@ -43,7 +43,8 @@ def op_map():
 
     In-place variants (x.add_(y), x += y) are derived, not listed: every elementwise op's Tensor
     method or operator whose in-place twin exists in torch maps to the op with `inplace` set; the
-    tracer computes the op and writes the result into the first operand.
+    tracer computes the op and writes the result into the first operand. In-place callables with
+    no out-of-place twin in torch (x.uniform_()) are listed in their op's `inplace_names`.
     """
     table = {}
     for sym in _C.op_table():
@@ -52,16 +53,16 @@ def op_map():
                 fn = resolve(name)
                 if fn is not None:
                     table.setdefault(fn, Entry(sym, reflected))
+        for name in sym.inplace_names:
+            fn = resolve(name)
+            if fn is not None:
+                table.setdefault(fn, Entry(sym, inplace=True))
         if sym.fusion == "elementwise" and not sym.is_prim:
             for name in sym.torch_names:
                 if name.startswith("torch.Tensor."):
                     fn = resolve(inplace_spelling(name))
                     if fn is not None:
                         table.setdefault(fn, Entry(sym, inplace=True))
-    # x[index] = value updates x: the setitem op computes the updated copy
-    setitem = next((s for s in _C.op_table() if s.name == "setitem"), None)
-    if setitem is not None:
-        table[torch.Tensor.__setitem__] = Entry(setitem, inplace=True)
     # Python's reflected division reaches torch under this name as well
     fn = resolve("torch.Tensor.__rdiv__")
     if fn is not None:
@@ -94,7 +95,7 @@ def unresolved_names():
     """Torch names in the op table that the installed torch does not have (for tests and docs)."""
     missing = []
     for sym in _C.op_table():
-        for name in list(sym.torch_names) + list(sym.reflected_names):
+        for name in list(sym.torch_names) + list(sym.reflected_names) + list(sym.inplace_names):
             if resolve(name) is None:
                 missing.append(name)
     return missing

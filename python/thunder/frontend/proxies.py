@@ -206,6 +206,14 @@ class Tracer(TorchFunctionMode):
             if entry.reflected:
                 args = (args[1], args[0], *args[2:])
             loc = errors.user_location()
+            if any(isinstance(x, torch.Generator) for x in (*args, *kwargs.values())):
+                raise errors.with_location(
+                    NotImplementedError(
+                        f"{sym.name}: generator= is not supported yet; compiled code draws from torch's default "
+                        "generator (seed it with torch.manual_seed)"
+                    ),
+                    loc,
+                )
             args, kwargs = self._prepare((args, kwargs), loc)
             out_target = kwargs.pop("out", None) if "out" not in sym.param_names else None
             inplace = entry.inplace
@@ -216,8 +224,8 @@ class Tracer(TorchFunctionMode):
                     kwargs.pop("inplace", None)
                     args = args[:i]
             out = self._record(sym, args, kwargs, loc)
-            if sym.side_effect:
-                func(*args, **kwargs)  # grad mode: switch it for the rest of tracing as well
+            if sym is interception.grad_mode_symbol():
+                func(*args, **kwargs)  # switch it for the rest of tracing as well
             if inplace:
                 return self._write(args[0], out, f"{interception.describe(func)}", loc)
             if out_target is not None:
