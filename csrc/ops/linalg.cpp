@@ -1,5 +1,5 @@
 // Linear algebra: prims.matmul (an opaque library call with torch.matmul's full semantics) and the
-// torch-level matmul and linear.
+// torch-level matmul, linear and outer.
 #include "ir/error.h"
 #include "ops/ops.h"
 
@@ -83,6 +83,20 @@ void register_linalg(Registry& r) {
                          shape_str(y.shape()), ", got ", shape_str(b->shape()));
            using namespace pm;
            return y + broadcast_to(*b, y.shape());
+         }});
+
+  // torch computes outer as a broadcast product (input[:, None] * vec2), so it promotes like mul
+  r.add({.schema = "outer(input, vec2)",
+         .print_name = "torch.outer",
+         .torch_names = {"torch.outer", "torch.Tensor.outer", "torch.ger", "torch.Tensor.ger"},
+         .fusion = FusionClass::Elementwise,
+         .impl = [](const Args& a) {
+           const Value& x = a.tensor(0);
+           const Value& y = a.tensor(1);
+           THUNDER_CHECK(x.rank() == 1, Runtime, "outer: Expected 1-D argument self, but got ", x.rank(), "-D");
+           THUNDER_CHECK(y.rank() == 1, Runtime, "outer: Expected 1-D argument vec2, but got ", y.rank(), "-D");
+           common_device("outer", {x, y});
+           return call("mul", {reshape_to(x, {x.shape()[0], 1}), y});
          }});
 }
 

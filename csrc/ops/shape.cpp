@@ -390,6 +390,39 @@ void register_shape(Registry& r) {
            return call("prims.cat", {Value::sequence(parts, true), num(dim)});
          }});
 
+  // hstack, vstack, dstack and column_stack lift each input to a minimum rank (atleast_1d/2d/3d
+  // place a lone dim as torch does) and concatenate through cat, which promotes and checks shapes
+  struct StackVariant {
+    const char* name;
+    std::vector<std::string> torch_names;
+  };
+  for (const auto& [name, torch_names] :
+       {StackVariant{"hstack", {"torch.hstack"}}, StackVariant{"vstack", {"torch.vstack", "torch.row_stack"}},
+        StackVariant{"dstack", {"torch.dstack"}}, StackVariant{"column_stack", {"torch.column_stack"}}}) {
+    std::string op = name;
+    r.add({.schema = op + "(tensors)",
+           .print_name = "torch." + op,
+           .torch_names = torch_names,
+           .fusion = FusionClass::Shape,
+           .impl = [op](const Args& a) {
+             std::vector<Value> ts = a.tensor_list(0);
+             THUNDER_CHECK(!ts.empty(), Runtime, op, " expects a non-empty TensorList");
+             std::vector<Value> lifted;
+             for (const auto& t : ts) {
+               const Shape& s = t.shape();
+               Shape to = s;
+               if (op == "hstack") to = s.empty() ? Shape{1} : s;
+               else if (op == "vstack") to = s.size() == 0 ? Shape{1, 1} : s.size() == 1 ? Shape{1, s[0]} : s;
+               else if (op == "dstack")
+                 to = s.size() == 0 ? Shape{1, 1, 1} : s.size() == 1 ? Shape{1, s[0], 1} : s.size() == 2 ? Shape{s[0], s[1], 1} : s;
+               else if (s.size() <= 1) to = Shape{numel(s), 1};
+               lifted.push_back(reshape_to(t, to));
+             }
+             int64_t dim = op == "hstack" ? (lifted[0].rank() == 1 ? 0 : 1) : op == "vstack" ? 0 : op == "dstack" ? 2 : 1;
+             return call("cat", {Value::sequence(lifted, true), num(dim)});
+           }});
+  }
+
   r.add({.schema = "flatten(input, start_dim=0, end_dim=-1)",
          .print_name = "torch.flatten",
          .torch_names = {"torch.flatten", "torch.Tensor.flatten"},
@@ -516,6 +549,80 @@ void register_shape(Registry& r) {
            for (int64_t d : out)
              THUNDER_CHECK(d >= 0, Runtime, "Trying to create tensor with negative dimension ", d, ": ", shape_str(out));
            Value y = call("prims.expand", {reshape_to(x, pairs_in), int_list(pairs_out)});
+           return reshape_to(y, out);
+         }});
+
+  // repeat_interleave with an int repeats every element along dim (the flattened input for
+  // dim=None) by expanding a new dim after it. With a tensor of repeats the output's size depends
+  // on the repeats' values: traced only with output_size, as one opaque ATen call.
+  r.add({.schema = "repeat_interleave(input, repeats=None, dim=None, *, output_size=None)",
+         .print_name = "torch.repeat_interleave",
+         .torch_names = {"torch.repeat_interleave", "torch.Tensor.repeat_interleave"},
+         .fusion = FusionClass::Shape,
+         .impl = [](const Args& a) {
+           const Value& x = a.tensor(0);
+           std::optional<int64_t> output_size;
+           if (!a[3].is_none()) output_size = a.int_(3);
+           auto check_index_dtype = [](const Value& reps) {
+             if (reps.dtype() != DType::Int64 && reps.dtype() != DType::Int32)
+               throw UserError(ErrorKind::NotImplemented, cat("\"repeat_interleave\" not implemented for '",
+                                                              dtype_c10_name(reps.dtype()), "'"));
+           };
+           auto data_dependent = [&](std::string_view what) {
+             THUNDER_CHECK(output_size, NotImplemented, "repeat_interleave: ", what,
+                           " gives an output size that depends on the repeats' values, which tracing does not know; "
+                           "pass output_size= or an int repeats");
+             THUNDER_CHECK(*output_size >= 0, Runtime, "Trying to create tensor with negative dimension ",
+                           *output_size, ": [", *output_size, "]");
+           };
+           if (a[1].is_none()) {
+             // torch.repeat_interleave(repeats): each index i repeated repeats[i] times
+             THUNDER_CHECK(a[2].is_none(), Type, "repeat_interleave: expected repeats, got dim without it");
+             THUNDER_CHECK(x.rank() == 1, Runtime, "repeat_interleave only accept 1D vector as repeat");
+             check_index_dtype(x);
+             data_dependent("a tensor of repeats");
+             return new_tensor({*output_size}, x.dtype(), x.meta().device);
+           }
+           std::optional<int64_t> dim;
+           if (!a[2].is_none()) dim = a.int_(2);
+           if (a[1].is_tensor()) {
+             const Value& reps = a.tensor(1);
+             common_device("repeat_interleave", {x, reps});
+             if (dim) {
+               int64_t d = wrap_dim(*dim, x.rank());
+               THUNDER_CHECK(x.rank() > 0, Index, "Dimension specified as ", *dim, " but tensor has no dimensions");
+               dim = d;
+             }
+             int64_t n = dim ? x.shape()[*dim] : numel(x.shape());
+             THUNDER_CHECK(reps.rank() <= 1, Runtime, "repeats must be 0-dim or 1-dim tensor");
+             check_index_dtype(reps);
+             THUNDER_CHECK(reps.rank() == 0 || reps.shape()[0] == 1 || reps.shape()[0] == n, Runtime,
+                           "repeats must have the same size as input along dim, but got repeats.size(0) = ",
+                           reps.shape()[0], " and input.size(", dim.value_or(0), ") = ", n);
+             data_dependent("a tensor of repeats");
+             Shape out = dim ? x.shape() : Shape{*output_size};
+             if (dim) out[*dim] = *output_size;
+             return new_tensor(out, x.dtype(), x.meta().device);
+           }
+           int64_t reps = a.int_(1);
+           THUNDER_CHECK(reps >= 0, Runtime, "Repeats must be non-negative");
+           Value flat = x;
+           int64_t d = 0;
+           if (!dim) {
+             flat = reshape_to(x, {numel(x.shape())});
+           } else {
+             d = wrap_dim(*dim, x.rank());
+             // torch unsqueezes after dim, which a zero-dim input does not have
+             THUNDER_CHECK(x.rank() > 0, Index, "Dimension out of range (expected to be in range of [-1, 0], but got ",
+                           d + 1, ")");
+           }
+           Shape s = flat.shape(), pairs_in = s, pairs_out = s, out = s;
+           pairs_in.insert(pairs_in.begin() + d + 1, 1);
+           pairs_out.insert(pairs_out.begin() + d + 1, reps);
+           out[d] *= reps;
+           THUNDER_CHECK(!output_size || *output_size == out[d], Runtime,
+                         "repeat_interleave: Invalid output_size, expected ", out[d], " but got ", *output_size);
+           Value y = call("prims.expand", {reshape_to(flat, pairs_in), int_list(pairs_out)});
            return reshape_to(y, out);
          }});
 }

@@ -244,3 +244,56 @@ TEST_F(Shapes, IndexingPrintsSlicesAndEllipsis) {
   std::string text = builder.finish().str();
   EXPECT_NE(text.find("torch.Tensor.__getitem__(x, (..., slice(1, None, 2)))"), std::string::npos) << text;
 }
+
+TEST_F(Shapes, StackVariantsLiftRanksThenConcatenate) {
+  Value v = input("v", {3}), m = input("m", {2, 3}), s = input("s", {});
+  EXPECT_EQ(op("hstack", {list({v, s, v})}).shape(), (Shape{7}));
+  EXPECT_EQ(op("hstack", {list({m, input("n", {2, 1}, D::Int64)})}).shape(), (Shape{2, 4}));
+  EXPECT_EQ(op("hstack", {list({m, input("n", {2, 1}, D::Int64)})}).dtype(), D::Float32);
+  EXPECT_EQ(op("vstack", {list({v, m})}).shape(), (Shape{3, 3}));
+  EXPECT_EQ(op("vstack", {list({s, s})}).shape(), (Shape{2, 1}));
+  EXPECT_EQ(op("dstack", {list({v, v})}).shape(), (Shape{1, 3, 2}));
+  EXPECT_EQ(op("dstack", {list({m, input("d", {2, 3, 2})})}).shape(), (Shape{2, 3, 3}));
+  EXPECT_EQ(op("column_stack", {list({v, input("c", {3, 2})})}).shape(), (Shape{3, 3}));
+  EXPECT_EQ(user_error([&] { op("hstack", {list({})}); }), "hstack expects a non-empty TensorList");
+  EXPECT_EQ(user_error([&] { op("column_stack", {list({})}); }), "column_stack expects a non-empty TensorList");
+  EXPECT_EQ(user_error([&] { op("hstack", {list({m, v})}); }), "Tensors must have same number of dimensions: got 2 and 1");
+  EXPECT_EQ(user_error([&] { op("vstack", {list({v, input("w", {4})})}); }),
+            "Sizes of tensors must match except in dimension 0. Expected size 3 but got size 4 for tensor number 1 in "
+            "the list.");
+}
+
+TEST_F(Shapes, RepeatInterleave) {
+  Value x = input("x", {2, 3});
+  EXPECT_EQ(op("repeat_interleave", {x, i(2)}).shape(), (Shape{12}));
+  EXPECT_EQ(op("repeat_interleave", {x, i(3), i(-1)}).shape(), (Shape{2, 9}));
+  EXPECT_EQ(op("repeat_interleave", {x, i(0), i(0)}).shape(), (Shape{0, 3}));
+  EXPECT_EQ(op("repeat_interleave", {input("s", {}), i(3)}).shape(), (Shape{3}));
+  EXPECT_EQ(op("repeat_interleave", {x, i(2), i(0)}, {{"output_size", i(4)}}).shape(), (Shape{4, 3}));
+  EXPECT_EQ(user_error([&] { op("repeat_interleave", {x, i(-1), i(1)}); }), "Repeats must be non-negative");
+  EXPECT_EQ(user_error([&] { op("repeat_interleave", {x, i(2), i(2)}); }, ErrorKind::Index),
+            "Dimension out of range (expected to be in range of [-2, 1], but got 2)");
+  EXPECT_EQ(user_error([&] { op("repeat_interleave", {input("t", {}), i(3), i(-1)}); }, ErrorKind::Index),
+            "Dimension out of range (expected to be in range of [-1, 0], but got 1)");
+  EXPECT_EQ(user_error([&] { op("repeat_interleave", {x, i(2), i(0)}, {{"output_size", i(5)}}); }),
+            "repeat_interleave: Invalid output_size, expected 4 but got 5");
+  // a tensor of repeats: only with output_size, as one opaque call
+  Value reps = input("r", {2}, D::Int64);
+  Value y = op("repeat_interleave", {x, reps, i(0)}, {{"output_size", i(3)}});
+  EXPECT_EQ(y.shape(), (Shape{3, 3}));
+  EXPECT_EQ(y.dtype(), D::Float32);
+  EXPECT_EQ(op("repeat_interleave", {x, input("r0", {}, D::Int32)}, {{"output_size", i(12)}}).shape(), (Shape{12}));
+  EXPECT_EQ(op("repeat_interleave", {input("q", {3}, D::Int32)}, {{"output_size", i(5)}}).dtype(), D::Int32);
+  EXPECT_NE(user_error([&] { op("repeat_interleave", {x, reps, i(0)}); }, ErrorKind::NotImplemented)
+                .find("depends on the repeats' values"),
+            std::string::npos);
+  EXPECT_EQ(user_error([&] { op("repeat_interleave", {x, input("r2", {1, 2}, D::Int64), i(0)}); }),
+            "repeats must be 0-dim or 1-dim tensor");
+  EXPECT_EQ(user_error([&] { op("repeat_interleave", {x, input("r3", {3}, D::Int64), i(0)}); }),
+            "repeats must have the same size as input along dim, but got repeats.size(0) = 3 and input.size(0) = 2");
+  EXPECT_EQ(user_error([&] { op("repeat_interleave", {x, input("rf", {2}), i(0)}, {{"output_size", i(3)}}); },
+                       ErrorKind::NotImplemented),
+            "\"repeat_interleave\" not implemented for 'Float'");
+  EXPECT_EQ(user_error([&] { op("repeat_interleave", {input("q2", {2, 2}, D::Int64)}); }),
+            "repeat_interleave only accept 1D vector as repeat");
+}
