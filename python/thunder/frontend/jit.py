@@ -234,7 +234,7 @@ class ThunderFunction:
             functools.update_wrapper(self, fn)
 
     def __call__(self, *args, **kwargs):
-        if not kwargs:
+        if not kwargs and not errors.any_autocast_enabled():
             # the prologue's hot path: metadata and constant checks in C++
             target = self._dispatch.find(args, torch.is_grad_enabled())
             if target is not None:
@@ -286,6 +286,8 @@ class ThunderFunction:
         return run
 
     def _call_slow(self, args, kwargs):
+        if errors.any_autocast_enabled():
+            raise errors.UnsupportedConstructError("thunder.jit: " + errors.AUTOCAST_MESSAGE)
         flat, spec = tree_flatten((args, kwargs))
         entry = None
         key = None

@@ -206,6 +206,8 @@ class Tracer(TorchFunctionMode):
             if entry.reflected:
                 args = (args[1], args[0], *args[2:])
             loc = errors.user_location()
+            if errors.any_autocast_enabled():
+                raise errors.UnsupportedConstructError(errors.AUTOCAST_MESSAGE + errors.where(loc))
             if any(isinstance(x, torch.Generator) for x in (*args, *kwargs.values())):
                 raise errors.with_location(
                     NotImplementedError(
@@ -259,6 +261,8 @@ class Tracer(TorchFunctionMode):
                 + errors.where(errors.user_location())
             )
         loc = errors.user_location()
+        if errors.any_autocast_enabled():
+            raise errors.UnsupportedConstructError(errors.AUTOCAST_MESSAGE + errors.where(loc))
         if not self.fallback:
             raise errors.UnsupportedOpError(f"{interception.describe(func)} is not supported by thunder yet" + errors.where(loc))
         from thunder.frontend import fallback
