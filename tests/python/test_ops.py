@@ -23,11 +23,16 @@ def assert_meta_matches(cfn, result):
         assert proxy.device == str(real.device)
 
 
-def decomposition_tolerance(expected):
+def decomposition_tolerance(expected, scale_defaults=1.0):
     """Prims compute float16/bfloat16 ops in float32 and round once; torch's kernels may round an
-    intermediate. Allow two units in the last place of the largest result; defaults elsewhere."""
+    intermediate. Allow two units in the last place of the largest result; elsewhere the dtype's
+    default tolerance, times the record's `decomp_tol` (for ops whose kernels sum in another
+    order, such as the norms' statistics)."""
     if not isinstance(expected, torch.Tensor) or expected.dtype not in (torch.float16, torch.bfloat16):
-        return {}
+        if scale_defaults == 1.0 or not isinstance(expected, torch.Tensor) or not expected.is_floating_point():
+            return {}
+        rtol, atol = {torch.float32: (1.3e-6, 1e-5), torch.float64: (1e-7, 1e-7)}[expected.dtype]
+        return {"rtol": rtol * scale_defaults, "atol": atol * scale_defaults}
     eps = torch.finfo(expected.dtype).eps
     finite = expected.detach().abs()[torch.isfinite(expected)]  # NaN and inf compare by identity
     scale = finite.max().item() if finite.numel() else 1.0
@@ -89,7 +94,7 @@ def test_decomposition_matches_eager(case, device):
     seed(rec)
     got = cfn(*args, **kwargs)
     # random ops stay opaque calls, so their draws are exact here too
-    tol = {"atol": 0, "rtol": 0} if rec.random and device == "cpu" else decomposition_tolerance(expected)
+    tol = {"atol": 0, "rtol": 0} if rec.random and device == "cpu" else decomposition_tolerance(expected, rec.decomp_tol)
     torch.testing.assert_close(got, expected, equal_nan=True, **tol)
     assert_meta_matches(cfn, got)
 
