@@ -10,22 +10,18 @@ namespace thunder::ops {
 
 namespace {
 
-// dtype=, device=, requires_grad= as factories take them (layout and pin_memory must be defaults)
-struct FactoryOptions {
-  std::optional<DType> dtype;
-  Device device;
-};
+}  // namespace
 
-size_t param(const Args& a, std::string_view name) {
+size_t param_index(const Args& a, std::string_view name) {
   const auto& ps = a.symbol().params();
   for (size_t i = 0; i < ps.size(); ++i)
     if (ps[i].name == name) return i;
   throw InternalError(cat(a.symbol().name(), " has no parameter ", name));
 }
 
-FactoryOptions factory_options(const Args& a, std::optional<Device> default_device = std::nullopt) {
-  size_t dtype_i = param(a, "dtype"), device_i = param(a, "device"), rg_i = param(a, "requires_grad");
-  FactoryOptions o{a.opt_dtype(dtype_i), default_device.value_or(Device{})};
+FactoryOptions factory_options(const Args& a, std::optional<Device> default_device) {
+  FactoryOptions o{a.opt_dtype(param_index(a, "dtype")), default_device.value_or(Device{})};
+  size_t device_i = param_index(a, "device");
   const Value& dev = a[device_i];
   if (!dev.is_none()) {
     if (dev.is_constant() && std::holds_alternative<Device>(dev.constant_value()))
@@ -38,10 +34,23 @@ FactoryOptions factory_options(const Args& a, std::optional<Device> default_devi
       a.type_error(device_i, "a torch.device, a string or an int");
   }
   if (o.device.type == DeviceType::CUDA && o.device.index < 0) o.device.index = 0;
-  THUNDER_CHECK(!a.bool_(rg_i), NotImplemented, a.symbol().name(),
+  THUNDER_CHECK(!a.bool_(param_index(a, "requires_grad")), NotImplemented, a.symbol().name(),
                 ": requires_grad=True is not supported inside compiled code yet");
+  for (const auto& p : a.symbol().params())
+    if (p.name == "memory_format")
+      THUNDER_CHECK(a[param_index(a, "memory_format")].is_none(), NotImplemented, a.symbol().name(),
+                    ": memory_format= is not supported yet");
   return o;
 }
+
+Shape size_arg(const Args& a, size_t i) {
+  Shape s = a.int_list(i);
+  for (int64_t d : s)
+    THUNDER_CHECK(d >= 0, Runtime, "Trying to create tensor with negative dimension ", d, ": ", shape_str(s));
+  return s;
+}
+
+namespace {
 
 // The dtype torch gives a Python number when no dtype is named.
 DType dtype_of_number(const Value& v) { return number_dtype(v.python_number_type()); }
@@ -50,13 +59,6 @@ Value full(const Shape& shape, const Value& fill, DType dtype, const Device& dev
   std::vector<Value> dims;
   for (int64_t d : shape) dims.push_back(Value::constant(d));
   return call("prims.full", {Value::sequence(dims, true), fill, Value::constant(dtype), Value::constant(dev)});
-}
-
-Shape size_arg(const Args& a, size_t i) {
-  Shape s = a.int_list(i);
-  for (int64_t d : s)
-    THUNDER_CHECK(d >= 0, Runtime, "Trying to create tensor with negative dimension ", d, ": ", shape_str(s));
-  return s;
 }
 
 // Infers torch.tensor's dtype and shape from nested sequences of numbers.

@@ -116,6 +116,21 @@ Value bitwise_or(const Value& a, const Value& b);
 Value bitwise_xor(const Value& a, const Value& b);
 }  // namespace pm
 
+// ---- factories: the options tensors are made with ---------------------------------------------
+
+/// The index of a parameter by name (an internal error when the op has none).
+size_t param_index(const Args& a, std::string_view name);
+/// dtype= and device= as factories take them.
+struct FactoryOptions {
+  std::optional<DType> dtype;
+  Device device;
+};
+/// Reads dtype=, device= (a device, a string or a CUDA ordinal; `default_device` when None) and
+/// checks requires_grad=False and memory_format=None where the op has them.
+FactoryOptions factory_options(const Args& a, std::optional<Device> default_device = std::nullopt);
+/// A size argument: non-negative ints, with torch's message otherwise.
+Shape size_arg(const Args& a, size_t i);
+
 // ---- registration, one function per op family --------------------------------------------------
 void register_elementwise(Registry& r);
 void register_elementwise_unary(Registry& r);

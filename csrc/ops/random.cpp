@@ -9,68 +9,25 @@
 #include <limits>
 
 #include "ir/error.h"
+#include "ops/elementwise.h"
 #include "ops/ops.h"
 
 namespace thunder::ops {
 
 namespace {
 
-size_t param(const Args& a, std::string_view name) {
-  const auto& ps = a.symbol().params();
-  for (size_t i = 0; i < ps.size(); ++i)
-    if (ps[i].name == name) return i;
-  throw InternalError(cat(a.symbol().name(), " has no parameter ", name));
-}
-
 // Only torch's default generator is modelled: a generator object of the user's would need its
 // state threaded through the trace. (The frontend reports a torch.Generator before it gets here.)
 void reject_generator(const Args& a) {
-  THUNDER_CHECK(a[param(a, "generator")].is_none(), NotImplemented, a.symbol().name(),
+  THUNDER_CHECK(a[param_index(a, "generator")].is_none(), NotImplemented, a.symbol().name(),
                 ": generator= is not supported yet; compiled code draws from torch's default generator "
                 "(seed it with torch.manual_seed)");
 }
 
-// dtype=, device=, requires_grad= and the rest of a sampling factory's options.
-struct Options {
-  std::optional<DType> dtype;
-  Device device;
-};
-
-Options options(const Args& a, std::optional<Device> default_device = std::nullopt) {
+// a sampling factory's options: only the default generator, then what every factory takes
+FactoryOptions options(const Args& a, std::optional<Device> default_device = std::nullopt) {
   reject_generator(a);
-  Options o{a.opt_dtype(param(a, "dtype")), default_device.value_or(Device{})};
-  size_t device_i = param(a, "device");
-  const Value& dev = a[device_i];
-  if (!dev.is_none()) {
-    if (dev.is_constant() && std::holds_alternative<Device>(dev.constant_value()))
-      o.device = std::get<Device>(dev.constant_value());
-    else if (dev.is_constant() && std::holds_alternative<std::string>(dev.constant_value()))
-      o.device = Device::parse(std::get<std::string>(dev.constant_value()));
-    else if (dev.is_int())
-      o.device = Device{DeviceType::CUDA, static_cast<int>(dev.as_int())};
-    else
-      a.type_error(device_i, "a torch.device, a string or an int");
-  }
-  if (o.device.type == DeviceType::CUDA && o.device.index < 0) o.device.index = 0;
-  THUNDER_CHECK(!a.bool_(param(a, "requires_grad")), NotImplemented, a.symbol().name(),
-                ": requires_grad=True is not supported inside compiled code yet");
-  for (const auto& p : a.symbol().params())
-    if (p.name == "memory_format")
-      THUNDER_CHECK(a[param(a, "memory_format")].is_none(), NotImplemented, a.symbol().name(),
-                    ": memory_format= is not supported yet");
-  return o;
-}
-
-Shape size_arg(const Args& a, size_t i) {
-  Shape s = a.int_list(i);
-  for (int64_t d : s)
-    THUNDER_CHECK(d >= 0, Runtime, "Trying to create tensor with negative dimension ", d, ": ", shape_str(s));
-  return s;
-}
-
-// torch's dispatch error, naming the op rather than its kernel (see docs/design.md)
-[[noreturn]] void not_implemented(std::string_view op, DType t) {
-  throw UserError(ErrorKind::NotImplemented, cat("\"", op, "\" not implemented for '", dtype_c10_name(t), "'"));
+  return factory_options(a, default_device);
 }
 
 double real(const Args& a, size_t i) {
@@ -116,7 +73,7 @@ double largest(DType t) {
 // torch's check_uniform_bounds
 void check_uniform(DType t, double from, double to) {
   if (is_complex(t)) t = to_real(t);
-  if (!is_floating(t)) not_implemented("uniform_", t);
+  if (!is_floating(t)) not_implemented_for("uniform_", t);
   double max = largest(t);
   THUNDER_CHECK(from >= -max && from <= max, Runtime, "from is out of bounds for ", dtype_cpp_name(t));
   THUNDER_CHECK(to >= -max && to <= max, Runtime, "to is out of bounds for ", dtype_cpp_name(t));
@@ -137,7 +94,7 @@ void check_p(double p) {
 // A sampler of the given dtype category: rand/uniform_ and randn/normal_ take floating and complex
 // types, bernoulli floating ones.
 void require_inexact(std::string_view op, DType t) {
-  if (!is_inexact(t)) not_implemented(op, t);
+  if (!is_inexact(t)) not_implemented_for(op, t);
 }
 
 // `torch.empty_like(x).method(args)`: how the trace runs an in-place fill made functional
@@ -176,7 +133,7 @@ void dropout(Registry& r, const char* name, std::vector<std::string> torch_names
            // torch masks with a float noise tensor and multiplies in place: integer results fail
            // the cast; p = 1 multiplies by zero and empty tensors return early
            if (p < 1 && numel(x.shape()) > 0) {
-             if (is_complex(x.dtype())) not_implemented(op, x.dtype());
+             if (is_complex(x.dtype())) not_implemented_for(op, x.dtype());
              THUNDER_CHECK(is_floating(x.dtype()), Runtime, "result type Float can't be cast to the desired output type ",
                            dtype_c10_name(x.dtype()));
            }
@@ -213,7 +170,7 @@ void register_random(Registry& r) {
             .print_name = cat("torch.", name),
             .torch_names = {cat("torch.", name)},
             .impl = [op](const Args& a) {
-              Options o = options(a);
+              FactoryOptions o = options(a);
               DType dt = o.dtype.value_or(DType::Float32);
               require_inexact(op, dt);
               return new_tensor(size_arg(a, 0), dt, o.device);
@@ -224,7 +181,7 @@ void register_random(Registry& r) {
             .torch_names = {cat("torch.", name, "_like")},
             .impl = [op](const Args& a) {
               const Value& x = a.tensor(0);
-              Options o = options(a, x.meta().device);
+              FactoryOptions o = options(a, x.meta().device);
               DType dt = o.dtype.value_or(x.dtype());
               require_inexact(op + "_like", dt);
               return new_tensor(x.shape(), dt, o.device);
@@ -247,7 +204,7 @@ void register_random(Registry& r) {
             return s + ")";
           },
           .impl = [](const Args& a) {
-            Options o = options(a);
+            FactoryOptions o = options(a);
             RandintArgs ra = randint_args(a.values());
             if (!ra.low.is_int()) a.type_error(0, "an int");
             if (!ra.high.is_int()) a.type_error(1, "an int");
@@ -268,7 +225,7 @@ void register_random(Registry& r) {
           .torch_names = {"torch.randint_like"},
           .impl = [](const Args& a) {
             const Value& x = a.tensor(0);
-            Options o = options(a, x.meta().device);
+            FactoryOptions o = options(a, x.meta().device);
             int64_t low = 0, high = 0;
             if (a[2].is_none()) high = integer(a, 1);
             else low = integer(a, 1), high = integer(a, 2);
@@ -282,11 +239,11 @@ void register_random(Registry& r) {
           .print_name = "torch.randperm",
           .torch_names = {"torch.randperm"},
           .impl = [](const Args& a) {
-            Options o = options(a);
+            FactoryOptions o = options(a);
             int64_t n = integer(a, 0);
             THUNDER_CHECK(n >= 0, Runtime, "Trying to create tensor with negative dimension ", n, ": [", n, "]");
             DType dt = o.dtype.value_or(DType::Int64);
-            if (is_bool(dt) || is_complex(dt)) not_implemented("randperm", dt);
+            if (is_bool(dt) || is_complex(dt)) not_implemented_for("randperm", dt);
             if (dt == DType::Float16)
               THUNDER_CHECK(n <= 2049, Runtime, "n cannot be greater than 2049 for Half type.");
             int64_t max = dt == DType::UInt8 ? 255 : dt == DType::Int8 ? 127 : dt == DType::Int16 ? 32767 : -1;
@@ -306,10 +263,10 @@ void register_random(Registry& r) {
             reject_generator(a);
             if (a[1].is_none()) {
               // probabilities from the input (their range is a value, checked by torch at run time)
-              if (!is_floating(x.dtype())) not_implemented("bernoulli", x.dtype());
+              if (!is_floating(x.dtype())) not_implemented_for("bernoulli", x.dtype());
             } else {
               check_p(real(a, 1));
-              if (is_complex(x.dtype())) not_implemented("bernoulli", x.dtype());
+              if (is_complex(x.dtype())) not_implemented_for("bernoulli", x.dtype());
             }
             return new_tensor(x.shape(), x.dtype(), x.meta().device);
           }});
@@ -346,7 +303,7 @@ void register_random(Registry& r) {
               if (a[2].is_none()) a.type_error(2, "a tuple of ints when mean and std are numbers");
               real(a, 0);
               check_std(real(a, 1));
-              Options o = options(a);
+              FactoryOptions o = options(a);
               DType dt = o.dtype.value_or(DType::Float32);
               require_inexact("normal", dt);
               return new_tensor(size_arg(a, 2), dt, o.device);
@@ -354,7 +311,7 @@ void register_random(Registry& r) {
             reject_generator(a);
             if (!a[2].is_none()) a.type_error(2, "None when mean or std is a tensor");
             for (const char* p : {"dtype", "device"})
-              if (!a[param(a, p)].is_none()) a.type_error(param(a, p), "None when mean or std is a tensor");
+              if (!a[param_index(a, p)].is_none()) a.type_error(param_index(a, p), "None when mean or std is a tensor");
             if (!mean.is_tensor()) real(a, 0);
             if (!std.is_tensor()) check_std(real(a, 1));
             // the result takes the mean's dtype (the std's when mean is a number)
@@ -394,10 +351,10 @@ void register_random(Registry& r) {
           .impl = [](const Args& a) {
             const Value& x = a.tensor(0);
             reject_generator(a);
-            if (is_complex(x.dtype())) not_implemented("bernoulli_", x.dtype());
+            if (is_complex(x.dtype())) not_implemented_for("bernoulli_", x.dtype());
             if (a[1].is_tensor()) {
               const Value& p = a[1];
-              if (!is_floating(p.dtype())) not_implemented("bernoulli_", p.dtype());
+              if (!is_floating(p.dtype())) not_implemented_for("bernoulli_", p.dtype());
               THUNDER_CHECK(broadcast_shapes(x.shape(), p.shape()) == x.shape(), Runtime,
                             "bernoulli_: expected p of a shape that broadcasts to ", shape_str(x.shape()), ", got ",
                             shape_str(p.shape()));
@@ -422,7 +379,7 @@ void register_random(Registry& r) {
           .impl = [](const Args& a) {
             const Value& x = a.tensor(0);
             reject_generator(a);
-            if (is_complex(x.dtype())) not_implemented("random_", x.dtype());
+            if (is_complex(x.dtype())) not_implemented_for("random_", x.dtype());
             if (!a[1].is_none() && !a[2].is_none()) check_random_range(x.dtype(), integer(a, 1), integer(a, 2));
             else if (!a[1].is_none()) check_random_range(x.dtype(), 0, integer(a, 1));
             else if (!a[2].is_none()) check_random_range(x.dtype(), 0, integer(a, 2));
