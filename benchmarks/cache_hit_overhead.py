@@ -1,6 +1,7 @@
 """Cache-hit overhead: how much a compiled call costs above eager when nothing needs compiling.
 
-Cases: `a + b` on 2x2 CPU tensors, and a 10-input function (a chain of adds). Measured in one run:
+Cases: `a + b` on 2x2 CPU tensors, a 10-input function (a chain of adds), and an nn.Linear(4, 4)
+module (its parameters are extra inputs read on every call). Measured in one run:
 eager, thunder.jit, and torch.compile (Inductor). Reports microseconds per call and the overhead
 above eager.
 
@@ -46,8 +47,11 @@ def main():
     print(f"cache-hit overhead; {platform.processor() or platform.machine()}, torch {torch.__version__}, "
           f"thunder {thunder.__name__}, 1 thread, best of 5 x {opts.iters} calls")
     print(f"{'case':<12}{'eager us':>10}{'thunder us':>12}{'+over eager':>13}{'compile us':>12}{'+over eager':>13}")
-    for name, fn, n in (("a + b", add2, 2), ("10 inputs", add10, 10)):
-        args = [torch.randn(2, 2) for _ in range(n)]
+    linear = torch.nn.Linear(4, 4).requires_grad_(False)
+    cases = (("a + b", add2, [torch.randn(2, 2) for _ in range(2)]),
+             ("10 inputs", add10, [torch.randn(2, 2) for _ in range(10)]),
+             ("nn.Linear", linear, [torch.randn(1, 4)]))
+    for name, fn, args in cases:
         eager = per_call_us(fn, args, opts.iters)
         tfn = thunder.jit(fn)
         tfn(*args)

@@ -77,52 +77,118 @@ bool matches(const InputCheck& c, PyObject* obj) {
   return eq == 1;
 }
 
+/// A tensor input that is not an argument (a parameter, a buffer, a global): where to read it on
+/// every call, and what it must be.
+struct ExtraInput {
+  enum class Source { DictItem, Cell, Object } source;
+  nb::object holder;  // the dict, the cell, or the tensor itself
+  nb::object key;     // DictItem: the key
+  InputCheck check;
+
+  /// A borrowed reference to the current tensor, or nullptr when it is gone.
+  PyObject* read() const {
+    switch (source) {
+      case Source::DictItem: {
+        PyObject* v = PyDict_GetItemWithError(holder.ptr(), key.ptr());
+        if (!v) PyErr_Clear();
+        return v;
+      }
+      case Source::Cell: return PyCell_GET(holder.ptr());
+      case Source::Object: return holder.ptr();
+    }
+    return nullptr;
+  }
+};
+
 struct Specialization {
   std::vector<InputCheck> checks;
   bool grad_enabled;
   nb::object entry;   // the Python specialization object
-  nb::object target;  // what a matching call runs: the execution function, or a checking wrapper
+  nb::object target;  // what a matching call runs, with the arguments then the extra inputs
   uint64_t last_used = 0;
+  std::vector<ExtraInput> extras;
 };
+
+InputCheck tensor_check(nb::handle types, nb::handle shape, nb::handle dtype, nb::handle device, nb::handle rg) {
+  InputCheck c;
+  c.is_tensor = true;
+  for (nb::handle ty : types) c.types.push_back(reinterpret_cast<PyTypeObject*>(ty.ptr()));
+  for (nb::handle d : shape) c.shape.push_back(nb::cast<int64_t>(d));
+  c.dtype = nb::borrow(dtype);
+  c.device = nb::borrow(device);
+  c.requires_grad = nb::cast<bool>(rg);
+  c.cpu = nb::cast<std::string>(nb::str(c.device)) == "cpu";
+  return c;
+}
 
 /// The specializations of one compiled function that plain positional calls can be matched
 /// against, in the order they were compiled.
 class Dispatcher {
  public:
-  /// The target of the first specialization whose checks `args` pass (counted as a hit and
-  /// remembered as the last one used), or None.
-  nb::object find(nb::tuple args, bool grad_enabled) {
+  /// Runs the first specialization whose checks `args` and its extra inputs pass (counted as a
+  /// hit and remembered as the last one used): calls its target with the arguments followed by
+  /// the extra inputs. Returns `miss` when none applies.
+  nb::object call(nb::tuple args, bool grad_enabled, nb::handle miss) {
     PyObject* tuple = args.ptr();
     size_t n = static_cast<size_t>(PyTuple_GET_SIZE(tuple));
+    std::vector<PyObject*> extras;
     for (auto& s : specs_) {
       if (s.grad_enabled != grad_enabled || s.checks.size() != n) continue;
       bool ok = true;
       for (size_t i = 0; ok && i < n; ++i) ok = matches(s.checks[i], PyTuple_GET_ITEM(tuple, i));
-      if (ok) {
-        ++hits_;
-        last_ = s.entry;
-        s.last_used = ++clock_;
-        return s.target;
+      extras.clear();
+      for (size_t i = 0; ok && i < s.extras.size(); ++i) {
+        PyObject* t = s.extras[i].read();
+        ok = t && matches(s.extras[i].check, t);
+        extras.push_back(t);
       }
+      if (!ok) continue;
+      ++hits_;
+      last_ = s.entry;
+      s.last_used = ++clock_;
+      if (extras.empty()) {
+        PyObject* out = PyObject_Call(s.target.ptr(), tuple, nullptr);
+        if (!out) throw nb::python_error();
+        return nb::steal(out);
+      }
+      PyObject* all = PyTuple_New(static_cast<Py_ssize_t>(n + extras.size()));
+      for (size_t i = 0; i < n; ++i) {
+        PyObject* a = PyTuple_GET_ITEM(tuple, i);
+        Py_INCREF(a);
+        PyTuple_SET_ITEM(all, i, a);
+      }
+      for (size_t i = 0; i < extras.size(); ++i) {
+        Py_INCREF(extras[i]);
+        PyTuple_SET_ITEM(all, n + i, extras[i]);
+      }
+      PyObject* out = PyObject_Call(s.target.ptr(), all, nullptr);
+      Py_DECREF(all);
+      if (!out) throw nb::python_error();
+      return nb::steal(out);
     }
-    return nb::none();
+    return nb::borrow(miss);
   }
 
   /// Adds a specialization. `inputs` holds, per positional argument, either
   /// ("tensor", (types...), shape, dtype, device, requires_grad) or ("value", value).
-  void add(nb::list inputs, bool grad_enabled, nb::object entry, nb::object target) {
-    Specialization s{{}, grad_enabled, std::move(entry), std::move(target), ++clock_};
+  /// Adds a specialization. `extras` holds, per extra input, (source, holder, key, types, shape,
+  /// dtype, device, requires_grad) with source "dict", "cell" or "object".
+  void add(nb::list inputs, bool grad_enabled, nb::object entry, nb::object target, nb::list extras) {
+    Specialization s{{}, grad_enabled, std::move(entry), std::move(target), ++clock_, {}};
+    for (nb::handle item : extras) {
+      nb::tuple t = nb::borrow<nb::tuple>(item);
+      std::string source = nb::cast<std::string>(t[0]);
+      ExtraInput e{source == "dict"   ? ExtraInput::Source::DictItem
+                   : source == "cell" ? ExtraInput::Source::Cell
+                                      : ExtraInput::Source::Object,
+                   nb::borrow(t[1]), nb::borrow(t[2]), tensor_check(t[3], t[4], t[5], t[6], t[7])};
+      s.extras.push_back(std::move(e));
+    }
     for (nb::handle item : inputs) {
       nb::tuple t = nb::borrow<nb::tuple>(item);
       InputCheck c;
       if (nb::cast<std::string>(t[0]) == "tensor") {
-        c.is_tensor = true;
-        for (nb::handle ty : t[1]) c.types.push_back(reinterpret_cast<PyTypeObject*>(ty.ptr()));
-        for (nb::handle d : t[2]) c.shape.push_back(nb::cast<int64_t>(d));
-        c.dtype = nb::borrow(t[3]);
-        c.device = nb::borrow(t[4]);
-        c.requires_grad = nb::cast<bool>(t[5]);
-        c.cpu = nb::cast<std::string>(nb::str(c.device)) == "cpu";
+        c = tensor_check(t[1], t[2], t[3], t[4], t[5]);
       } else {
         c.value = nb::borrow(t[1]);
         c.type = Py_TYPE(c.value.ptr());
@@ -144,6 +210,7 @@ class Dispatcher {
       Py_VISIT(s.entry.ptr());
       Py_VISIT(s.target.ptr());
       for (const auto& c : s.checks) Py_VISIT(c.value.ptr());
+      for (const auto& e : s.extras) Py_VISIT(e.holder.ptr());
     }
     Py_VISIT(last_.ptr());
     return 0;
@@ -207,8 +274,9 @@ void register_prologue(nb::module_& m) {
                          "Matches a call's positional arguments against compiled specializations (the "
                          "prologue's checks of tensor metadata and constant values).")
       .def(nb::init<>())
-      .def("find", &Dispatcher::find, nb::arg("args"), nb::arg("grad_enabled"))
-      .def("add", &Dispatcher::add, nb::arg("inputs"), nb::arg("grad_enabled"), nb::arg("entry"), nb::arg("target"))
+      .def("call", &Dispatcher::call, nb::arg("args"), nb::arg("grad_enabled"), nb::arg("miss"))
+      .def("add", &Dispatcher::add, nb::arg("inputs"), nb::arg("grad_enabled"), nb::arg("entry"), nb::arg("target"),
+           nb::arg("extras"))
       .def("clear", &Dispatcher::clear)
       .def_prop_ro("hits", &Dispatcher::hits)
       .def("touch", &Dispatcher::touch)

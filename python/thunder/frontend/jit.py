@@ -235,10 +235,11 @@ class ThunderFunction:
 
     def __call__(self, *args, **kwargs):
         if not kwargs and not errors.any_autocast_enabled():
-            # the prologue's hot path: metadata and constant checks in C++
-            target = self._dispatch.find(args, torch.is_grad_enabled())
-            if target is not None:
-                return target(*args)
+            # the prologue's hot path: metadata and constant checks in C++, which then calls the
+            # execution function with the arguments and the extra inputs (parameters, buffers, ...)
+            out = self._dispatch.call(args, torch.is_grad_enabled(), _MISSING)
+            if out is not _MISSING:
+                return out
         return self._call_slow(args, kwargs)
 
     def _name(self):
@@ -272,16 +273,22 @@ class ThunderFunction:
             self._dispatch.remove(victim)
 
     def _dispatch_target(self, entry):
-        """What the dispatcher calls for `entry`: its execution function when a call's arguments
-        are exactly its inputs, else a wrapper that checks guards and arranges inputs."""
-        if entry.simple and entry.single_output and len(entry.arg_positions) == entry.n_leaves:
+        """What the dispatcher calls for `entry` with the arguments and then the extra inputs: its
+        execution function when those are exactly its inputs, else a wrapper that checks guards
+        and arranges inputs and outputs."""
+        n = entry.n_leaves
+        if not entry.guards and entry.single_output and len(entry.arg_positions) == n:
             return entry.fn
+        positions, guards = entry.arg_positions, entry.guards
 
-        def run(*args):
-            if entry.simple or entry.matches():
-                return entry(list(args))
-            self._dispatch.uncount()
-            return self._call_slow(args, {})
+        def run(*inputs):
+            args = inputs[:n]
+            for g in guards:
+                if not g.ok():
+                    self._dispatch.uncount()
+                    return self._call_slow(args, {})
+            out = entry.fn(*[args[i] for i in positions], *inputs[n:])
+            return tree_unflatten([out] if entry.single_output else list(out), entry.out_spec)
 
         return run
 
@@ -308,7 +315,13 @@ class ThunderFunction:
             if key is not None:
                 self._cache.setdefault(key, []).append(entry)
                 if not kwargs and len(flat) == len(args) and all(x is y for x, y in zip(flat, args)):
-                    self._dispatch.add([_dispatch_check(x) for x in args], key[1], entry, self._dispatch_target(entry))
+                    self._dispatch.add(
+                        [_dispatch_check(x) for x in args],
+                        key[1],
+                        entry,
+                        self._dispatch_target(entry),
+                        [(*src, *_dispatch_check(t)[1:]) for src, t in entry.extra_sources],
+                    )
                 self._evict()
             if self._misses == RECOMPILE_WARNING_AFTER:
                 warnings.warn(
@@ -347,6 +360,7 @@ class ThunderFunction:
 
         state = _ModuleState(self._module) if self._module is not None else None
         extra = []  # (getter, tensor) for non-argument inputs, in the order they became inputs
+        extra_sources = []  # ((kind, holder, key), tensor) alongside: where the C++ dispatcher reads them
         swapped = []
         review = Review()
         review.add_closure(self._fn)
@@ -359,6 +373,7 @@ class ThunderFunction:
                     if proxy is None:
                         proxy = by_id[id(t)] = tracer.add_input(qualname.replace(".", "_"), t)
                         extra.append((lambda d=d, key=key: d[key], t))
+                        extra_sources.append((("dict", d, key), t))
                         tracer.lifted[id(t)] = (t, proxy)
                     swapped.append((d, key, t))
                     d[key] = proxy
@@ -377,11 +392,18 @@ class ThunderFunction:
         sources = {}
         for r in review.reads:
             if isinstance(r.value, torch.Tensor):
-                sources.setdefault(id(r.value), r.current)
+                where = ("cell", r.cell, None) if isinstance(r, CellRead) else ("dict", r.namespace, r.name)
+                sources.setdefault(id(r.value), (r.current, where))
+
+        def add_lifted(tid, t):
+            getter, where = sources.get(tid, (lambda t=t: t, ("object", t, None)))
+            extra.append((getter, t))
+            extra_sources.append((where, t))
+
         known = {id(t) for _, t in extra}
         for tid, (t, _) in tracer.lifted.items():
             if tid not in known:
-                extra.append((sources.get(tid, lambda t=t: t), t))
+                add_lifted(tid, t)
 
         guards = []
         for r in review.reads:
@@ -401,7 +423,7 @@ class ThunderFunction:
         tracer.write_back_inputs()
         for tid, (t, _) in tracer.lifted.items():  # an output may have lifted one more tensor
             if tid not in known and all(tid != id(e) for _, e in extra):
-                extra.append((sources.get(tid, lambda t=t: t), t))
+                add_lifted(tid, t)
         single = len(out_flat) == 1 and out_spec.is_leaf()
         builder.set_output(out_flat[0] if single else tuple(out_flat))
         computation = builder.finish("Tracing")
@@ -415,6 +437,7 @@ class ThunderFunction:
         extra_inputs = [(get, _tensor_meta(t)) for get, t in extra]
         entry = _Specialization(traces, fn, positions, extra_inputs, guards, out_spec, single)
         entry.n_leaves = len(flat)
+        entry.extra_sources = extra_sources
         entry.prologue = PrologueTrace(names, flat, [i.name for i in traces[0].inputs[len(positions):]], extra,
                                        review.reads, state is not None)
         entry.stats = {

@@ -18,6 +18,11 @@ class ThunderModule(torch.nn.Module):
     def forward(self, *args, **kwargs):
         return self._compiled(*args, **kwargs)
 
+    def __call__(self, *args, **kwargs):
+        # straight to the compiled function: nn.Module's call machinery costs microseconds per
+        # call, and the hooks that matter live on the original module, where they are traced
+        return self._compiled(*args, **kwargs)
+
     # the original's names, without a "_model." prefix
     def named_parameters(self, *args, **kwargs):
         return self._model.named_parameters(*args, **kwargs)
