@@ -206,9 +206,10 @@ void register_random(Registry& r) {
           .impl = [](const Args& a) {
             FactoryOptions o = options(a);
             RandintArgs ra = randint_args(a.values());
-            if (!ra.low.is_int()) a.type_error(0, "an int");
-            if (!ra.high.is_int()) a.type_error(1, "an int");
-            if (!ra.size.is_sequence()) a.type_error(2, "a tuple of ints");
+            for (auto [v, what] : {std::pair{&ra.low, "low"}, std::pair{&ra.high, "high"}})
+              THUNDER_CHECK(v->is_int(), Type, "randint: expected '", what, "' to be an int, got ", type_name(*v));
+            THUNDER_CHECK(ra.size.is_sequence(), Type, "randint: expected 'size' to be a tuple of ints, got ",
+                          type_name(ra.size));
             DType dt = o.dtype.value_or(DType::Int64);
             check_random_range(dt, ra.low.as_int(), ra.high.as_int());
             Shape shape;
@@ -355,9 +356,15 @@ void register_random(Registry& r) {
             if (a[1].is_tensor()) {
               const Value& p = a[1];
               if (!is_floating(p.dtype())) not_implemented_for("bernoulli_", p.dtype());
-              THUNDER_CHECK(broadcast_shapes(x.shape(), p.shape()) == x.shape(), Runtime,
-                            "bernoulli_: expected p of a shape that broadcasts to ", shape_str(x.shape()), ", got ",
-                            shape_str(p.shape()));
+              // torch expands p to the input's shape
+              THUNDER_CHECK(p.rank() <= x.rank(), Runtime, "bernoulli_: expected p of at most ", x.rank(),
+                            " dims, got ", shape_str(p.shape()));
+              for (int64_t d = 1; d <= p.rank(); ++d) {
+                int64_t want = x.shape()[x.rank() - d], got = p.shape()[p.rank() - d];
+                THUNDER_CHECK(got == 1 || got == want, Runtime, "The expanded size of the tensor (", want,
+                              ") must match the existing size (", got, ") at non-singleton dimension ", x.rank() - d,
+                              ".  Target sizes: ", shape_str(x.shape()), ".  Tensor sizes: ", shape_str(p.shape()));
+              }
               common_device("bernoulli_", {x, p});
             } else {
               check_p(real(a, 1));
