@@ -483,3 +483,31 @@ def test_autocast_is_refused_not_silently_ignored():
         with pytest.raises(thunder.UnsupportedConstructError, match="torch.autocast is not supported"):
             cfn(x, w)
     assert cfn(x, w).dtype == torch.float32
+
+
+def test_dataclass_inputs_and_outputs():
+    import dataclasses
+
+    @dataclasses.dataclass
+    class Batch:
+        x: torch.Tensor
+        scale: float
+
+    @dataclasses.dataclass
+    class Output:
+        loss: torch.Tensor
+        logits: torch.Tensor
+        note: str = "ok"
+
+    def fn(batch):
+        logits = batch.x * batch.scale
+        return Output(loss=logits.sum(), logits=logits)
+
+    cfn = thunder.jit(fn)
+    b = Batch(torch.randn(2, 3), 2.0)
+    out = cfn(b)
+    assert isinstance(out, Output) and out.note == "ok"
+    torch.testing.assert_close(out.logits, b.x * 2.0)
+    cfn(Batch(torch.randn(2, 3), 2.0))
+    cfn(Batch(torch.randn(2, 3), 3.0))  # a changed field value recompiles
+    assert (thunder.cache_hits(cfn), thunder.cache_misses(cfn)) == (1, 2)

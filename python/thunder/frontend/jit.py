@@ -7,6 +7,7 @@ arguments (module parameters and buffers, global and closed-over tensors), fetch
 every call.
 """
 
+import dataclasses
 import functools
 import inspect
 import itertools
@@ -17,7 +18,7 @@ import warnings
 from dataclasses import dataclass, field
 
 import torch
-from torch.utils._pytree import tree_flatten, tree_unflatten
+from torch.utils._pytree import register_dataclass, tree_flatten, tree_unflatten
 
 import thunder.prims as _prims
 from thunder import _C
@@ -40,6 +41,21 @@ RECOMPILE_WARNING_AFTER = 8
 def _verify_enabled():
     """THUNDER_VERIFY=1 runs the trace verifier after every pass (the test suite turns it on)."""
     return os.environ.get("THUNDER_VERIFY", "0") not in ("", "0")
+
+
+def _flatten(tree):
+    """tree_flatten, registering dataclass types it meets as pytree nodes (their fields are the
+    children), so dataclass inputs and outputs (model output records) flatten like tuples."""
+    flat, spec = tree_flatten(tree)
+    new = {type(x) for x in flat if dataclasses.is_dataclass(x) and not isinstance(x, type)}
+    if not new:
+        return flat, spec
+    for cls in new:
+        try:
+            register_dataclass(cls)
+        except ValueError:  # registered meanwhile
+            pass
+    return _flatten(tree)
 
 
 def _leaf_key(x):
@@ -295,7 +311,7 @@ class ThunderFunction:
     def _call_slow(self, args, kwargs):
         if errors.any_autocast_enabled():
             raise errors.UnsupportedConstructError("thunder.jit: " + errors.AUTOCAST_MESSAGE)
-        flat, spec = tree_flatten((args, kwargs))
+        flat, spec = _flatten((args, kwargs))
         entry = None
         key = None
         if self._cache_mode != "no caching":
@@ -415,7 +431,7 @@ class ThunderFunction:
             flags = state.training_flags()
             guards.append(_Guard(state.training_flags, flags, False, "the modules' training flags"))
 
-        out_flat, out_spec = tree_flatten(result)
+        out_flat, out_spec = _flatten(result)
         for x in out_flat:
             if not isinstance(x, (torch.Tensor, *_CONSTANT_TYPES)):
                 raise TypeError(f"thunder.jit: the function returned a {type(x).__qualname__}, which thunder cannot return")
