@@ -257,6 +257,7 @@ NB_MODULE(_C, m) {
 
   nb::class_<Trace>(m, "Trace", "A program of bound symbols; str() gives its Python source.")
       .def_prop_ro("header", [](const Trace& t) { return t.header; })
+      .def_prop_ro("fn_name", [](const Trace& t) { return t.fn_name; })
       .def_prop_ro("bound_symbols", [](const Trace& t) { return t.bound_symbols; })
       .def_prop_ro("inputs", [](const Trace& t) { return to_py_list(t.inputs); })
       .def_prop_ro("output", [](const Trace& t) { return to_py(t.output); })

@@ -66,28 +66,18 @@ def op_map():
     # Python's reflected division reaches torch under this name as well
     fn = resolve("torch.Tensor.__rdiv__")
     if fn is not None:
-        table.setdefault(fn, Entry(next(s for s in _C.op_table() if s.name == "div"), reflected=True))
+        table.setdefault(fn, Entry(symbol("div"), reflected=True))
     return table
 
 
 @functools.cache
-def copy_symbol():
-    return next(s for s in _C.op_table() if s.name == "prims.copy_")
+def _symbols_by_name():
+    return {s.name: s for s in _C.op_table()}
 
 
-@functools.cache
-def setitem_symbol():
-    return next(s for s in _C.op_table() if s.name == "setitem")
-
-
-@functools.cache
-def grad_mode_symbol():
-    return next(s for s in _C.op_table() if s.name == "prims.set_grad_enabled")
-
-
-@functools.cache
-def convert_symbol():
-    return next(s for s in _C.op_table() if s.name == "prims.convert_element_type")
+def symbol(name):
+    """The op table's symbol called `name` ("prims.copy_", "setitem", ...)."""
+    return _symbols_by_name()[name]
 
 
 @functools.cache

@@ -107,7 +107,6 @@ class _Specialization:
         self.out_spec = out_spec
         self.single_output = single_output
         # nothing to check beyond what the C++ dispatcher checks
-        self.simple = not guards and not extra_inputs
         self.n_leaves = None  # set by the compiler: the number of flattened input leaves
         self.prologue = None  # PrologueTrace
         self.stats = {}
@@ -151,7 +150,7 @@ def _python_function(trace, tag):
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     ns = {"torch": torch, "prims": _prims, **fallback_callables}
     exec(compile(source, filename, "exec"), ns)  # noqa: S102 - our own generated trace
-    return ns[trace.fn_name if hasattr(trace, "fn_name") else "computation"]
+    return ns[trace.fn_name]
 
 
 def _describe_leaf(key):

@@ -158,13 +158,13 @@ class Tracer(TorchFunctionMode):
                     RuntimeError(f"result type {_c10_name(src)} can't be cast to the desired output type {_c10_name(dst)}"),
                     loc,
                 )
-            value = self._record(interception.convert_symbol(), (value, dst), {}, loc)
+            value = self._record(interception.symbol("prims.convert_element_type"), (value, dst), {}, loc)
         through = self._index_views.get(id(target))
         if through is not None and id(target) not in self._stale:
             parent, index = through
             target._thunder_value = value
             self._proxies[value.name] = target
-            updated = self._record(interception.setitem_symbol(), (parent, index, value), {}, loc)
+            updated = self._record(interception.symbol("setitem"), (parent, index, value), {}, loc)
             self._write(parent, updated, what, loc)  # marks the base's other views stale
             self._stale.pop(id(target), None)  # this view holds its new values
             return target
@@ -192,10 +192,10 @@ class Tracer(TorchFunctionMode):
         updated = [(orig, p._thunder_value) for p, orig in self._inputs if p._thunder_value.name != orig.name]
         if not updated:
             return
-        grad = interception.grad_mode_symbol()
+        grad = interception.symbol("prims.set_grad_enabled")
         self.builder.record(grad, (False,), {}, "", 0)
         for original, current in updated:
-            self.builder.record(interception.copy_symbol(), (original, current), {}, "", 0)
+            self.builder.record(interception.symbol("prims.copy_"), (original, current), {}, "", 0)
         self.builder.record(grad, (torch.is_grad_enabled(),), {}, "", 0)
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
@@ -226,7 +226,7 @@ class Tracer(TorchFunctionMode):
                     kwargs.pop("inplace", None)
                     args = args[:i]
             out = self._record(sym, args, kwargs, loc)
-            if sym is interception.grad_mode_symbol():
+            if sym is interception.symbol("prims.set_grad_enabled"):
                 func(*args, **kwargs)  # switch it for the rest of tracing as well
             if inplace:
                 return self._write(args[0], out, f"{interception.describe(func)}", loc)
