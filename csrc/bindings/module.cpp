@@ -245,6 +245,7 @@ NB_MODULE(_C, m) {
       .def_prop_ro("aten", &Symbol::aten)
       .def_prop_ro("view", &Symbol::view)
       .def_prop_ro("side_effect", &Symbol::side_effect)
+      .def_prop_ro("updates", &Symbol::updates)
       .def("__repr__", [](const Symbol& s) { return "<Symbol " + s.name() + ">"; });
 
   nb::class_<BoundSymbol>(m, "BoundSymbol", "One call in a trace.")

@@ -26,7 +26,10 @@ bool is_default(const Param& p, const Value& v) {
 
 std::string call_str(const BoundSymbol& b) {
   const Symbol& sym = *b.sym;
-  if (sym.statement_printer()) return sym.statement_printer()(b.args);
+  if (sym.statement_printer()) {
+    std::string s = sym.statement_printer()(b.args);
+    if (!s.empty()) return s;  // empty: the default spelling
+  }
   if (!sym.py_operator().empty() && b.args.size() >= 2 && b.args[0].is_number())
     return python_repr(b.args[0]) + " " + sym.py_operator() + " " + python_repr(b.args[1]);
   const auto& params = sym.params();
@@ -79,7 +82,8 @@ std::string Trace::str() const {
   os << "# Constructed by " << header << "\n";
   os << "import torch\n";
   bool uses_prims = false;
-  for (const auto& b : bound_symbols) uses_prims = uses_prims || b.sym->is_prim();
+  // a torch-level op may print as a prim call (batch_norm updating running stats)
+  for (const auto& b : bound_symbols) uses_prims = uses_prims || b.sym->is_prim() || call_str(b).starts_with("prims.");
   if (uses_prims) os << "from thunder import prims\n";
   os << "\n";
   os << "def " << fn_name << "(";

@@ -93,7 +93,13 @@ struct OpSpec {
   bool view = false;
   /// The call changes state outside the trace (writes into an input); never removed as dead code.
   bool side_effect = false;
-  /// Prints the call as a statement of its own (`del a, b`) instead of `name(args)`.
+  /// Tensor parameters that torch updates in place (batch_norm's running stats while training).
+  /// The op stays functional: when it updates anything it returns a tuple (result, new value of
+  /// each listed parameter that was given a tensor, in this order), otherwise the result alone;
+  /// the frontend writes the new values back into the arguments.
+  std::vector<std::string> updates;
+  /// Prints the call as a statement of its own (`del a, b`) instead of `name(args)`; an empty
+  /// string means the default `name(args)` spelling.
   std::function<std::string(const std::vector<Value>& args)> print;
   ImplFn impl;
 };
@@ -114,6 +120,7 @@ class Symbol {
   const std::string& aten() const { return spec_.aten; }
   bool view() const { return spec_.view; }
   bool side_effect() const { return spec_.side_effect; }
+  const std::vector<std::string>& updates() const { return spec_.updates; }
   const ImplFn& impl() const { return spec_.impl; }
   const auto& statement_printer() const { return spec_.print; }
   /// The schema as declared.

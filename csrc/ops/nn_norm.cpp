@@ -145,11 +145,18 @@ Value group_norm(const Args& a) {
   return convert(y, in.dtype());
 }
 
+// Training with running stats returns (output, new running_mean, new running_var) through
+// prims.batch_norm_update; the frontend writes the new stats into the buffers (OpSpec::updates).
 Value batch_norm(const Args& a) {
   const Value& in = a.tensor(0);
   std::optional<Value> mean = a.opt_tensor(1), var = a.opt_tensor(2), w = a.opt_tensor(3), b = a.opt_tensor(4);
   bool training = a.bool_(5);
-  nn::real(a, 6);  // momentum only updates the running stats
+  // momentum: a number, or a zero-dim tensor (nn.BatchNorm's cumulative average with momentum=None,
+  // 1 / num_batches_tracked, which thunder keeps in the trace instead of reading its value)
+  bool momentum_tensor = a[6].is_tensor();
+  THUNDER_CHECK(!momentum_tensor || a[6].rank() == 0, Runtime, "batch_norm: expected momentum to be a number or a "
+                "zero-dim tensor, got a tensor of shape ", shape_str(a[6].shape()));
+  if (!momentum_tensor) nn::real(a, 6);
   double eps = nn::real(a, 7);
   THUNDER_CHECK(in.rank() >= 2, Runtime, "batch_norm: expected input with at least 2 dims, got ", shape_str(in.shape()));
   const Shape& s = in.shape();
@@ -159,11 +166,8 @@ Value batch_norm(const Args& a) {
     THUNDER_CHECK(per_channel != 1, Value, "Expected more than 1 value per channel when training, got input size "
                   "torch.Size(", size_list(s), ")");
     THUNDER_CHECK(eps > 0, Value, "batch_norm eps must be positive during training, but got ", python_repr(a[7]));
-    // Training updates running_mean and running_var in place; that waits for in-place support in
-    // the frontend (functionalization), so only the batch-statistics form is traced.
-    THUNDER_CHECK(!mean && !var, NotImplemented,
-                  "batch_norm: training=True with running_mean/running_var updates them in place, which is not "
-                  "supported yet; pass running_mean=None and running_var=None for batch statistics");
+    THUNDER_CHECK(!mean == !var, NotImplemented, "batch_norm: training=True with only one of running_mean and "
+                  "running_var is not supported; pass both or neither");
   } else {
     THUNDER_CHECK(eps >= 0, Value, "batch_norm eps must be non-negative, but got ", python_repr(a[7]));
     THUNDER_CHECK(mean, Runtime, "running_mean must be defined in evaluation mode");
@@ -176,6 +180,15 @@ Value batch_norm(const Args& a) {
                   numel(p->shape()));
   check_param_dtypes("batch_norm", "weight, bias and running stats", in, {w, b, mean, var});
   common_device("batch_norm", {in, w.value_or(in), b.value_or(in), mean.value_or(in), var.value_or(in)});
+  if (training && mean) {
+    nn::floating_input("batch_norm", in);
+    THUNDER_CHECK(mean->rank() == 1 && var->rank() == 1, Runtime, "batch_norm: expected 1-D running stats, got ",
+                  shape_str(mean->shape()), " and ", shape_str(var->shape()));
+    return call("prims.batch_norm_update", {in, *mean, *var, w.value_or(Value::none()), b.value_or(Value::none()),
+                                            a[6], a[7]});
+  }
+  THUNDER_CHECK(!momentum_tensor, Runtime, "batch_norm: a tensor momentum is only meaningful when training with "
+                "running stats");
   Value x = nn::floating_input("batch_norm", in);
   Value y;
   if (training) {
@@ -188,6 +201,18 @@ Value batch_norm(const Args& a) {
   }
   y = affine(y, w, b, [&](const Value& p) { return channel_param(p, y); });
   return convert(y, in.dtype());
+}
+
+// The updating form of batch_norm as one call: torch's kernel on copies of the running stats.
+Value batch_norm_update_meta(const Args& a) {
+  const Value& x = a.tensor(0);
+  const Value& mean = a.tensor(1);
+  const Value& var = a.tensor(2);
+  THUNDER_ASSERT(x.rank() >= 2 && mean.shape() == Shape{x.shape()[1]} && var.shape() == mean.shape(),
+                 "prims.batch_norm_update: expected per-channel running stats");
+  const Device& d = x.meta().device;
+  return Value::sequence({new_tensor(x.shape(), x.dtype(), d), new_tensor(mean.shape(), mean.dtype(), d),
+                          new_tensor(var.shape(), var.dtype(), d)});
 }
 
 Value normalize(const Args& a) {
@@ -239,7 +264,22 @@ void register_nn_norm(Registry& r) {
          .print_name = "torch.nn.functional.batch_norm",
          .torch_names = {"torch.nn.functional.batch_norm"},
          .fusion = FusionClass::Reduction,
+         .updates = {"running_mean", "running_var"},
+         // the updating form returns the new stats: it prints as the functional prim it calls
+         .print = [](const std::vector<Value>& v) -> std::string {
+           bool updating = python_repr(v[5]) == "True" && v[1].is_tensor();
+           if (!updating) return "";
+           std::string s = "prims.batch_norm_update(";
+           for (size_t i : {0, 1, 2, 3, 4, 6, 7}) s += (i ? ", " : "") + python_repr(v[i]);
+           return s + ")";
+         },
          .impl = batch_norm});
+  r.add({.schema = "prims.batch_norm_update(a, running_mean, running_var, weight, bias, momentum, eps)",
+         .fusion = FusionClass::Opaque,
+         .aten = "lambda a, running_mean, running_var, weight, bias, momentum, eps: (lambda m, v: "
+                 "(torch.nn.functional.batch_norm(a, m, v, weight, bias, True, float(momentum), eps), m, v))("
+                 "running_mean.clone(), running_var.clone())",
+         .impl = batch_norm_update_meta});
   r.add({.schema = "normalize(input, p=2.0, dim=1, eps=1e-12, out=None)",
          .print_name = "torch.nn.functional.normalize",
          .torch_names = {"torch.nn.functional.normalize"},

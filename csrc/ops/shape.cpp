@@ -157,6 +157,26 @@ void register_shape(Registry& r) {
            return a.tensor(0);
          }});
 
+  // clone is a copy of the values in new memory: the result must not alias the input (a caller
+  // may update one in place), so it is a prim of its own rather than an alias
+  r.add({.schema = "prims.clone(a)",
+         .fusion = FusionClass::Elementwise,
+         .aten = "torch.clone",
+         .impl = [](const Args& a) {
+           const Value& t = a.tensor(0);
+           return new_tensor(t.shape(), t.dtype(), t.meta().device);
+         }});
+  r.add({.schema = "clone(input, *, memory_format='torch.preserve_format')",
+         .print_name = "torch.clone",
+         .torch_names = {"torch.clone", "torch.Tensor.clone"},
+         .fusion = FusionClass::Elementwise,
+         .impl = [](const Args& a) {
+           std::string format = a.str(1);
+           THUNDER_CHECK(format == "torch.contiguous_format" || format == "torch.preserve_format", NotImplemented,
+                         "clone: memory_format=", format, " is not supported yet");
+           return call("prims.clone", {a.tensor(0)});
+         }});
+
   r.add({.schema = "prims.reshape(a, shape)",
          .fusion = FusionClass::Shape,
          .aten = "torch.reshape",

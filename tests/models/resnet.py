@@ -1,8 +1,4 @@
-"""A small ResNet (basic blocks), written the way torchvision's resnet18 is.
-
-Batch norm in training mode updates running_mean/running_var in place; thunder's nn ops run
-batch_norm with training=True only without running stats for now, so the model is compiled in
-eval mode (its parameters still train)."""
+"""A small ResNet (basic blocks), written the way torchvision's resnet18 is."""
 
 import torch
 import torch.nn as nn

@@ -65,6 +65,23 @@ def batch_norm_samples(make):
     ]
 
 
+def batch_norm_update(x, running_mean, running_var, *args, **kwargs):
+    """Training with running stats: the output and the updated stats (copies, so that the eager
+    and the compiled call start from the same stats)."""
+    m, v = running_mean.clone(), running_var.clone()
+    return F.batch_norm(x, m, v, *args, training=True, **kwargs), m, v
+
+
+def batch_norm_update_samples(make):
+    var = lambda n: norm_param(make, n).abs() + 0.5  # noqa: E731
+    return [
+        ((make(4, 3), norm_param(make, 3), var(3)), {}),
+        ((make(2, 4, 3, 2), norm_param(make, 4), var(4), norm_param(make, 4), norm_param(make, 4)),
+         {"momentum": 0.3, "eps": 1e-3}),
+        ((make(3, 2, 5, noncontig=True), norm_param(make, 2), var(2)), {"momentum": 1.0}),
+    ]
+
+
 def normalize_samples(make):
     return [
         ((make(3, 4),), {}),
@@ -227,6 +244,7 @@ RECORDS = [
     OpRecord("rms_norm", F.rms_norm, rms_norm_samples),
     OpRecord("group_norm", F.group_norm, group_norm_samples, decomp_tol=4.0),
     OpRecord("batch_norm", F.batch_norm, batch_norm_samples),
+    OpRecord("batch_norm_update", batch_norm_update, batch_norm_update_samples),
     OpRecord("normalize", F.normalize, normalize_samples),
     OpRecord("silu", F.silu, unary_samples),
     OpRecord("leaky_relu", lambda x: F.leaky_relu(x, 0.2), unary_samples),

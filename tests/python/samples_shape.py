@@ -252,3 +252,11 @@ def _set_rows(x):
 RECORDS += [
     OpRecord("setitem", _set_rows, lambda make: [((make(3, 4),), {}), ((make(2, 3, noncontig=True),), {})], ALL),
 ]
+
+RECORDS += [
+    OpRecord("clone", torch.clone, lambda make: [((make(2, 3),), {}), ((make(),), {}), ((make(0, 2),), {}),
+                                                  ((make(3, 4, noncontig=True),), {})],
+             ALL),
+    OpRecord("clone_method", lambda x: x.t().clone(memory_format=torch.contiguous_format),
+             lambda make: [((make(4, 2),), {})], ALL),
+]

@@ -166,8 +166,29 @@ def test_resnet_training_in_eval_mode_matches_eager():
     assert_trains_like_eager(WithLoss(model), batches, steps=3, opt_cls=torch.optim.SGD, lr=0.05)
 
 
-def test_resnet_training_mode_batch_norm_is_not_supported_yet():
-    # training-mode batch norm updates running_mean/running_var in place; the op table rejects it
+@pytest.mark.parametrize("momentum", [0.1, None])
+def test_resnet_training_mode_matches_eager_values_and_buffers(momentum):
+    # train-mode batch norm normalizes with batch statistics and updates running_mean/running_var
+    # (unbiased) and num_batches_tracked in place; momentum=None averages cumulatively
+    torch.manual_seed(0)
     model = ResNet().train()
-    with pytest.raises(NotImplementedError, match="running_mean/running_var updates them in place"):
-        thunder.jit(model)(torch.randn(2, 3, 16, 16))
+    for m in model.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.momentum = momentum
+
+    class WithLoss(torch.nn.Module):
+        def __init__(self, m):
+            super().__init__()
+            self.m = m
+
+        def forward(self, x, y):
+            return torch.nn.functional.cross_entropy(self.m(x), y)
+
+    batches = [(torch.randn(4, 3, 16, 16), torch.randint(0, 10, (4,))) for _ in range(2)]
+    wrapped = WithLoss(model)
+    ref = copy.deepcopy(wrapped)
+    assert_trains_like_eager(wrapped, batches, steps=3, opt_cls=torch.optim.SGD, lr=0.05)
+    train(ref, batches, 3, opt_cls=torch.optim.SGD, lr=0.05)
+    for (name, b), rb in zip(wrapped.named_buffers(), ref.buffers()):
+        torch.testing.assert_close(b, rb, **TOL, msg=name)
+    assert int(model.bn1.num_batches_tracked) == 3

@@ -12,6 +12,7 @@ from torch.utils._pytree import tree_map
 
 from thunder import _C
 from thunder.frontend import errors, interception
+from thunder.frontend.module_overrides import module_overrides
 from thunder.runtime.torch_types import FROM_DTYPE, TO_DTYPE
 
 
@@ -83,6 +84,17 @@ class Tracer(TorchFunctionMode):
         # id(view proxy) -> (parent proxy, index) for views made by indexing: an update of such a
         # view is written through into its parent with setitem
         self._index_views = {}
+
+    def __enter__(self):
+        self._overrides = module_overrides()
+        self._overrides.__enter__()
+        return super().__enter__()
+
+    def __exit__(self, *exc):
+        try:
+            return super().__exit__(*exc)
+        finally:
+            self._overrides.__exit__(None, None, None)
 
     def add_input(self, name, tensor):
         """A trace input for `tensor`, named after `name`; returns its proxy."""
@@ -184,6 +196,16 @@ class Tracer(TorchFunctionMode):
         self._proxies[value.name] = target
         return target
 
+    def _write_updates(self, sym, args, kwargs, out, func, loc):
+        """An op that updates some of its arguments returned (result, new values): write them."""
+        new_values = iter(out[1:])
+        for name in sym.updates:
+            i = sym.param_names.index(name)
+            target = kwargs[name] if name in kwargs else args[i] if i < len(args) else None
+            if isinstance(target, TensorProxy):
+                self._write(target, next(new_values), interception.describe(func), loc)
+        return out[0]
+
     def write_back_inputs(self):
         """Copies the final value of every input updated in place into that input.
 
@@ -226,6 +248,8 @@ class Tracer(TorchFunctionMode):
                     kwargs.pop("inplace", None)
                     args = args[:i]
             out = self._record(sym, args, kwargs, loc)
+            if sym.updates and isinstance(out, tuple):
+                out = self._write_updates(sym, args, kwargs, out, func, loc)
             if sym is interception.symbol("prims.set_grad_enabled"):
                 func(*args, **kwargs)  # switch it for the rest of tracing as well
             if inplace:
