@@ -170,6 +170,8 @@ void register_shape(Registry& r) {
          .print_name = "torch.clone",
          .torch_names = {"torch.clone", "torch.Tensor.clone"},
          .fusion = FusionClass::Elementwise,
+         // a value has no layout in a trace (as for contiguous): the memory format is not printed
+         .print = [](const std::vector<Value>& v) { return "torch.clone(" + python_repr(v[0]) + ")"; },
          .impl = [](const Args& a) {
            std::string format = a.str(1);
            THUNDER_CHECK(format == "torch.contiguous_format" || format == "torch.preserve_format", NotImplemented,
