@@ -1,5 +1,5 @@
 // Convolutions: prims.convolution (an opaque library call with torch.convolution's semantics, on
-// batched inputs with explicit padding) and the torch-level conv1d, conv2d and conv_transpose2d,
+// batched inputs with explicit padding) and the torch-level conv1d/2d/3d and conv_transpose1d/2d/3d,
 // which check their arguments with torch's messages and normalize them for the prim.
 #include <algorithm>
 
@@ -51,7 +51,7 @@ std::vector<int64_t> conv_param(const Args& a, size_t i, size_t k) {
   return v;
 }
 
-// conv1d, conv2d (k spatial dims) and conv_transpose2d.
+// convNd and conv_transposeNd over k spatial dims.
 Value conv(const Args& a, size_t k, bool transposed) {
   const std::string& op = a.symbol().name();
   const Value& in = a.tensor(0);
@@ -115,11 +115,19 @@ Value conv(const Args& a, size_t k, bool transposed) {
                   shape_str(bias->shape()), " instead");
   }
   if (transposed) {
+    // torch names the dims (depth,) height, width; a 1-D convolution runs as a 2-D one of height 1
+    auto message = [&] {
+      std::vector<std::string> names = k == 3 ? std::vector<std::string>{"depth", "height", "width"}
+                                              : std::vector<std::string>{"height", "width"};
+      std::vector<int64_t> op = out_pad, st = stride, di = dil;
+      if (k == 1) op.insert(op.begin(), 0), st.insert(st.begin(), 1), di.insert(di.begin(), 1);
+      std::string m = "output padding must be smaller than either stride or dilation, but got";
+      for (auto [what, v] : {std::pair{"output_padding", &op}, std::pair{"stride", &st}, std::pair{"dilation", &di}})
+        for (size_t i = 0; i < names.size(); ++i) m += cat(" ", what, "_", names[i], ": ", (*v)[i]);
+      return m;
+    };
     for (size_t i = 0; i < k; ++i)
-      THUNDER_CHECK(out_pad[i] < stride[i] || out_pad[i] < dil[i], Runtime,
-                    "output padding must be smaller than either stride or dilation, but got output_padding_height: ",
-                    out_pad[0], " output_padding_width: ", out_pad[k - 1], " stride_height: ", stride[0],
-                    " stride_width: ", stride[k - 1], " dilation_height: ", dil[0], " dilation_width: ", dil[k - 1]);
+      if (!(out_pad[i] < stride[i] || out_pad[i] < dil[i])) throw UserError(ErrorKind::Runtime, message());
   } else {
     std::vector<int64_t> padded, kernel;
     for (size_t i = 0; i < k; ++i) {
@@ -177,6 +185,17 @@ void register_nn_conv(Registry& r) {
          .print_name = "torch.nn.functional.conv2d",
          .torch_names = {"torch.nn.functional.conv2d", "torch.conv2d"},
          .impl = [](const Args& a) { return conv(a, 2, false); }});
+  r.add({.schema = "conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1)",
+         .print_name = "torch.nn.functional.conv3d",
+         .torch_names = {"torch.nn.functional.conv3d", "torch.conv3d"},
+         .impl = [](const Args& a) { return conv(a, 3, false); }});
+  for (int k : {1, 3}) {
+    std::string name = cat("conv_transpose", k, "d");
+    r.add({.schema = name + "(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1)",
+           .print_name = "torch.nn.functional." + name,
+           .torch_names = {"torch.nn.functional." + name, "torch." + name},
+           .impl = [k](const Args& a) { return conv(a, k, true); }});
+  }
   r.add({.schema = "conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, "
                    "dilation=1)",
          .print_name = "torch.nn.functional.conv_transpose2d",

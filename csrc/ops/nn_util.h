@@ -44,6 +44,11 @@ double real(const Args& a, size_t i);
 /// An int repeated `n` times, or a sequence of ints as given (callers check its length, with
 /// their op's wording).
 std::vector<int64_t> int_tuple(const Args& a, size_t i, size_t n);
+/// torch's pooling_output_shape (one spatial dim), with its checks and messages.
+int64_t pool_output_size(int64_t in, int64_t k, int64_t pad, int64_t stride, int64_t dil, bool ceil);
+/// The output shape of a 2-D pooling of `x` (3-D or 4-D), after torch's pool2d_shape_check.
+Shape pool2d_output_shape(const Value& x, const std::vector<int64_t>& k, const std::vector<int64_t>& stride,
+                          const std::vector<int64_t>& pad, const std::vector<int64_t>& dil, bool ceil);
 /// "[1, 2]" for an int list, as torch prints parameters in its messages.
 std::string list_str(const std::vector<int64_t>& v);
 

@@ -94,11 +94,11 @@ Pool2d pool_args(const Args& a, const std::string& op, bool has_dilation) {
 Value max_pool2d(const Args& a) {
   const Value& x = a.tensor(0);
   Pool2d p = pool_args(a, "max_pool2d", true);
-  THUNDER_CHECK(!a.bool_(6), NotImplemented, "max_pool2d: return_indices=True is not supported yet");
   THUNDER_CHECK(x.rank() == 3 || x.rank() == 4, Runtime, "non-empty 3D or 4D (batch mode) tensor expected for input");
   pool2d_shape(x, p);
   check_pool_dtype("max_pool2d", x, /*ints_on_cpu=*/true);
-  return call("prims.max_pool2d", {x, int_list(p.k), int_list(p.stride), int_list(p.pad), int_list(p.dil),
+  // return_indices: (values, int64 indices), from pool_nd.cpp's prim for both 2-D and 3-D
+  return call(a.bool_(6) ? "prims.max_pool_with_indices" : "prims.max_pool2d", {x, int_list(p.k), int_list(p.stride), int_list(p.pad), int_list(p.dil),
                                    Value::constant(p.ceil)});
 }
 
@@ -270,6 +270,15 @@ Value interpolate_meta(const Args& a) {
 
 }  // namespace
 
+Shape nn::pool2d_output_shape(const Value& x, const std::vector<int64_t>& k, const std::vector<int64_t>& stride,
+                              const std::vector<int64_t>& pad, const std::vector<int64_t>& dil, bool ceil) {
+  return pool2d_shape(x, Pool2d{k, stride, pad, dil, ceil});
+}
+
+int64_t nn::pool_output_size(int64_t in, int64_t k, int64_t pad, int64_t stride, int64_t dil, bool ceil) {
+  return pool_out(in, k, pad, stride, dil, ceil);
+}
+
 void register_nn_pool(Registry& r) {
   r.add({.schema = "prims.max_pool2d(a, kernel_size, stride, padding, dilation, ceil_mode)",
          .fusion = FusionClass::Opaque,
@@ -300,7 +309,8 @@ void register_nn_pool(Registry& r) {
   r.add({.schema = "max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, "
                    "return_indices=False)",
          .print_name = "torch.nn.functional.max_pool2d",
-         .torch_names = {"torch.nn.functional.max_pool2d", "torch.max_pool2d"},
+         .torch_names = {"torch.nn.functional.max_pool2d", "torch.max_pool2d",
+                         "torch.nn.functional.max_pool2d_with_indices"},
          .impl = max_pool2d});
   r.add({.schema = "avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, "
                    "divisor_override=None)",

@@ -193,11 +193,69 @@ def conv_transpose2d_samples(make):
     ]
 
 
+def conv3d_samples(make):
+    return [
+        ((make(1, 2, 4, 5, 4), make(3, 2, 2, 3, 2), make(3)), {}),
+        ((make(1, 4, 5, 5, 5, noncontig=True), make(4, 2, 3, 3, 3)), {"stride": (2, 1, 2), "padding": 1, "groups": 2}),
+        ((make(2, 4, 4, 4), make(2, 2, 3, 2, 2)), {"padding": "same", "dilation": (1, 2, 1)}),  # unbatched
+        ((make(0, 2, 3, 3, 3), make(2, 2, 2, 2, 2)), {}),
+    ]
+
+
+def conv_transpose1d_samples(make):
+    return [
+        ((make(2, 3, 5), make(3, 2, 3), make(2)), {}),
+        ((make(1, 4, 6, noncontig=True), make(4, 3, 2)), {"stride": 2, "padding": 1, "output_padding": 1, "groups": 2}),
+        ((make(3, 4), make(3, 2, 3)), {"dilation": 2}),  # unbatched
+    ]
+
+
+def conv_transpose3d_samples(make):
+    return [
+        ((make(1, 2, 3, 3, 2), make(2, 3, 2, 2, 2), make(3)), {}),
+        ((make(1, 2, 2, 3, 2), make(2, 1, 3, 2, 2)), {"stride": (2, 1, 2), "padding": (1, 0, 0), "output_padding": (1, 0, 1)}),
+    ]
+
+
 def max_pool_samples(make):
     return [
         ((make(1, 2, 6, 6), 2), {}),
         ((make(2, 3, 7, 5), 3), {"stride": 2, "padding": 1, "ceil_mode": True}),
         ((make(2, 7, 7, noncontig=True), (3, 2)), {"dilation": 2, "stride": (1, 2)}),
+    ]
+
+
+def max_pool1d_samples(make):
+    return [
+        ((make(2, 3, 8), 2), {}),
+        ((make(2, 3, 9, noncontig=True), 3), {"stride": 2, "padding": 1, "ceil_mode": True}),
+        ((make(3, 7), (3,)), {"dilation": 2}),  # unbatched
+        ((make(0, 2, 5), 2), {}),
+    ]
+
+
+def max_pool3d_samples(make):
+    return [
+        ((make(1, 2, 4, 4, 4), 2), {}),
+        ((make(1, 2, 5, 6, 5, noncontig=True), (3, 2, 3)), {"stride": 2, "padding": 1, "ceil_mode": True}),
+        ((make(2, 5, 5, 5), 2), {"dilation": (1, 2, 1), "stride": 1}),
+    ]
+
+
+def avg_pool3d_samples(make):
+    return [
+        ((make(1, 2, 4, 4, 4), 2), {}),
+        ((make(1, 2, 5, 6, 5), 3), {"stride": 2, "padding": 1, "ceil_mode": True, "count_include_pad": False}),
+        ((make(2, 4, 5, 4, noncontig=True), (2, 3, 2)), {"divisor_override": 5}),
+    ]
+
+
+def adaptive_samples(make, n):
+    sizes = {1: (5,), 2: (5, 6), 3: (4, 5, 3)}[n]
+    return [
+        ((make(2, 3, *sizes), 3), {}),
+        ((make(3, *sizes, noncontig=True), tuple(range(2, 2 + n))), {}),
+        ((make(0, 2, *sizes), 2), {}),
     ]
 
 
@@ -281,9 +339,32 @@ RECORDS = [
     OpRecord("conv1d", F.conv1d, conv1d_samples),
     OpRecord("conv2d", F.conv2d, conv2d_samples, FLOATS + (torch.int64,), not_on_cuda=(torch.int64,)),
     OpRecord("conv_transpose2d", F.conv_transpose2d, conv_transpose2d_samples),
+    OpRecord("conv3d", F.conv3d, conv3d_samples),
+    OpRecord("conv_transpose1d", F.conv_transpose1d, conv_transpose1d_samples),
+    OpRecord("conv_transpose3d", F.conv_transpose3d, conv_transpose3d_samples),
     OpRecord("max_pool2d", F.max_pool2d, max_pool_samples, FLOATS + (torch.int64,), not_on_cuda=(torch.int64,)),
     OpRecord("max_pool2d_torch", lambda x: torch.max_pool2d(x, 2, []), lambda make: [((make(1, 2, 4, 4),), {})]),
     OpRecord("avg_pool2d", F.avg_pool2d, avg_pool_samples),
+    OpRecord("max_pool2d_indices", lambda x, *a, **k: F.max_pool2d(x, *a, return_indices=True, **k), max_pool_samples,
+             FLOATS + (torch.int64,), not_on_cuda=(torch.int64,)),
+    OpRecord("max_pool1d", F.max_pool1d, max_pool1d_samples),
+    OpRecord("max_pool1d_indices", lambda x, *a, **k: F.max_pool1d(x, *a, return_indices=True, **k), max_pool1d_samples,
+             FLOATS + (torch.int32,), not_on_cuda=(torch.int32,)),
+    OpRecord("max_pool3d", F.max_pool3d, max_pool3d_samples, FLOATS + (torch.int64,), not_on_cuda=(torch.int64,)),
+    OpRecord("max_pool3d_indices", lambda x, *a, **k: F.max_pool3d(x, *a, return_indices=True, **k), max_pool3d_samples,
+             FLOATS + INTS, not_on_cuda=INTS),
+    OpRecord("avg_pool1d", F.avg_pool1d,
+             lambda make: [((make(2, 3, 8), 2), {}), ((make(3, 9, noncontig=True), 3), {"stride": 2, "padding": 1,
+                                                                                         "ceil_mode": True})]),
+    OpRecord("avg_pool3d", F.avg_pool3d, avg_pool3d_samples, (torch.float32, torch.float64, torch.int64),
+             not_on_cuda=(torch.int64,)),
+    OpRecord("adaptive_avg_pool1d", F.adaptive_avg_pool1d, lambda make: adaptive_samples(make, 1)),
+    OpRecord("adaptive_avg_pool3d", F.adaptive_avg_pool3d, lambda make: adaptive_samples(make, 3)),
+    OpRecord("adaptive_max_pool1d", lambda x, s: F.adaptive_max_pool1d(x, s, return_indices=True),
+             lambda make: adaptive_samples(make, 1)),
+    OpRecord("adaptive_max_pool2d", F.adaptive_max_pool2d,
+             lambda make: adaptive_samples(make, 2) + [((make(1, 2, 7, 5), (3, None)), {"return_indices": True})]),
+    OpRecord("adaptive_max_pool3d", F.adaptive_max_pool3d, lambda make: adaptive_samples(make, 3)),
     OpRecord("adaptive_avg_pool2d", F.adaptive_avg_pool2d,
              lambda make: [((make(1, 2, 7, 5), (3, None)), {}), ((make(2, 6, 6), 4), {}), ((make(0, 2, 5, 5), 2), {})]),
     OpRecord("interpolate", F.interpolate, interpolate_samples),

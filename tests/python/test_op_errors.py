@@ -1,0 +1,63 @@
+"""Error inputs of the op table: each call must fail under thunder.jit as it fails in eager, with
+torch's exception type and torch's message (thunder adds the user's line after it)."""
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+import thunder
+
+x1, x2, x3 = torch.randn(2, 3, 8), torch.randn(1, 2, 5, 6), torch.randn(1, 2, 4, 5, 6)
+ints = lambda *s: torch.ones(*s, dtype=torch.int64)  # noqa: E731
+
+ERRORS = [
+    # pools beyond 2-D
+    ("max_pool1d_rank", lambda: F.max_pool1d(x2, 2)),
+    ("max_pool1d_pad", lambda: F.max_pool1d(x1, 2, padding=2)),
+    ("max_pool1d_small", lambda: F.max_pool1d(torch.randn(2, 3, 2), 4)),
+    ("max_pool1d_k0", lambda: F.max_pool1d(x1, 0)),
+    ("max_pool1d_indices_small", lambda: F.max_pool1d(torch.randn(2, 3, 2), 4, return_indices=True)),
+    ("avg_pool1d_rank", lambda: F.avg_pool1d(x2, 2)),
+    ("avg_pool1d_pad", lambda: F.avg_pool1d(x1, 2, padding=2)),
+    ("avg_pool1d_small", lambda: F.avg_pool1d(torch.randn(2, 3, 2), 4)),
+    ("avg_pool1d_tuple", lambda: F.avg_pool1d(x1, (2, 2))),
+    ("max_pool3d_rank", lambda: F.max_pool3d(torch.randn(3, 4), 2)),
+    ("max_pool3d_pad", lambda: F.max_pool3d(x3, 2, padding=2)),
+    ("max_pool3d_small", lambda: F.max_pool3d(x3, 5)),
+    ("max_pool3d_kernel", lambda: F.max_pool3d(x3, (2, 2))),
+    ("avg_pool3d_pad", lambda: F.avg_pool3d(x3, 2, padding=2)),
+    ("avg_pool3d_small", lambda: F.avg_pool3d(x3, 5)),
+    ("avg_pool3d_divisor", lambda: F.avg_pool3d(x3, 2, divisor_override=0)),
+    ("avg_pool3d_rank", lambda: F.avg_pool3d(torch.randn(3, 4), 2)),
+    ("adaptive_avg_pool1d_rank", lambda: F.adaptive_avg_pool1d(x2, 2)),
+    ("adaptive_avg_pool1d_negative", lambda: F.adaptive_avg_pool1d(x1, -1)),
+    ("adaptive_avg_pool1d_empty", lambda: F.adaptive_avg_pool1d(torch.randn(2, 3, 0), 2)),
+    ("adaptive_avg_pool1d_tuple", lambda: F.adaptive_avg_pool1d(x1, (2, 3))),
+    ("adaptive_avg_pool3d_rank", lambda: F.adaptive_avg_pool3d(torch.randn(3, 4), 2)),
+    ("adaptive_avg_pool3d_empty", lambda: F.adaptive_avg_pool3d(torch.randn(1, 2, 0, 3, 3), 2)),
+    ("adaptive_avg_pool3d_negative", lambda: F.adaptive_avg_pool3d(x3, (2, -1, 2))),
+    ("adaptive_max_pool2d_rank", lambda: F.adaptive_max_pool2d(torch.randn(3), 2)),
+    ("adaptive_max_pool2d_empty", lambda: F.adaptive_max_pool2d(torch.randn(1, 2, 0, 3), 2)),
+    # convolutions beyond 2-D
+    ("conv3d_channels", lambda: F.conv3d(x3, torch.randn(3, 3, 2, 2, 2))),
+    ("conv3d_rank", lambda: F.conv3d(x2, torch.randn(3, 2, 2, 2, 2))),
+    ("conv3d_kernel", lambda: F.conv3d(x3, torch.randn(3, 2, 5, 2, 2))),
+    ("conv3d_stride", lambda: F.conv3d(x3, torch.randn(3, 2, 2, 2, 2), stride=(1, 2))),
+    ("conv_transpose1d_channels", lambda: F.conv_transpose1d(x1, torch.randn(2, 2, 3))),
+    ("conv_transpose1d_output_padding", lambda: F.conv_transpose1d(x1, torch.randn(3, 2, 2), output_padding=1)),
+    ("conv_transpose3d_output_padding", lambda: F.conv_transpose3d(x3, torch.randn(2, 2, 2, 2, 2), output_padding=1)),
+    # batch_norm in training mode
+    ("batch_norm_one_value", lambda: F.batch_norm(torch.randn(1, 3), torch.zeros(3), torch.ones(3), training=True)),
+    ("batch_norm_stats_size", lambda: F.batch_norm(x1, torch.zeros(4), torch.ones(4), training=True)),
+]
+
+
+@pytest.mark.parametrize("name,call", ERRORS, ids=[e[0] for e in ERRORS])
+def test_error_matches_eager(name, call):
+    with pytest.raises(Exception) as eager:
+        call()
+    with pytest.raises(Exception) as compiled:
+        thunder.jit(lambda: call())()
+    assert type(compiled.value) is type(eager.value)
+    expected = str(eager.value).splitlines()[0]
+    assert str(compiled.value).startswith(expected), f"\n  torch:   {expected}\n  thunder: {compiled.value}"
