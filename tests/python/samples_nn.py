@@ -275,6 +275,14 @@ def interpolate_samples(make):
         ((make(1, 2, 4, 5),), {"size": 7, "mode": "bilinear", "align_corners": True}),
         ((make(2, 3, 5),), {"scale_factor": 2.5, "mode": "linear", "recompute_scale_factor": True}),
         ((make(1, 2, 6, 6),), {"size": (4, 3), "mode": "area"}),
+        ((make(1, 2, 4, 5),), {"scale_factor": 1.6, "mode": "nearest-exact"}),
+        ((make(2, 3, 5, noncontig=True),), {"size": 8, "mode": "linear", "align_corners": True}),
+        ((make(1, 2, 4, 5),), {"size": (7, 6), "mode": "bicubic"}),
+        ((make(1, 2, 4, 5),), {"scale_factor": 0.7, "mode": "bicubic", "align_corners": True}),
+        ((make(1, 2, 3, 4, 3),), {"scale_factor": (1.5, 2, 0.7), "mode": "trilinear"}),
+        ((make(1, 2, 3, 4, 3),), {"size": 5, "mode": "trilinear", "align_corners": True}),
+        ((make(1, 2, 3, 4, 3),), {"size": (4, 2, 5)}),  # nearest in 3-D
+        ((make(2, 3, 7),), {"scale_factor": 0.5, "mode": "area"}),
     ]
 
 
@@ -368,6 +376,14 @@ RECORDS = [
     OpRecord("adaptive_avg_pool2d", F.adaptive_avg_pool2d,
              lambda make: [((make(1, 2, 7, 5), (3, None)), {}), ((make(2, 6, 6), 4), {}), ((make(0, 2, 5, 5), 2), {})]),
     OpRecord("interpolate", F.interpolate, interpolate_samples),
+    OpRecord("interpolate_antialias", F.interpolate,
+             lambda make: [((make(1, 2, 6, 5),), {"size": (3, 2), "mode": "bilinear", "antialias": True}),
+                           ((make(1, 2, 6, 5),), {"scale_factor": 0.6, "mode": "bicubic", "antialias": True})],
+             (torch.float32, torch.float64)),
+    OpRecord("interpolate_uint8", F.interpolate,
+             lambda make: [((make(1, 2, 4, 5),), {"scale_factor": 1.5}), ((make(1, 2, 4, 5),), {"size": 7, "mode": "nearest-exact"}),
+                           ((make(1, 2, 4, 5),), {"size": (3, 6), "mode": "bilinear"})],
+             (torch.uint8,), not_on_cuda=(torch.uint8,)),
     OpRecord("scaled_dot_product_attention", F.scaled_dot_product_attention, sdpa_samples),
 ]
 
