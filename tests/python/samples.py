@@ -2,6 +2,7 @@
 dtypes it supports, and sample arguments (scalars, empty tensors, broadcasting, non-contiguous).
 Records live in one file per op family; this module gathers them."""
 
+import samples_complex
 import samples_core
 import samples_elementwise
 import samples_factories
@@ -11,7 +12,7 @@ import samples_reductions
 import samples_shape
 from samples_common import mk
 
-RECORDS = samples_core.RECORDS + samples_elementwise.RECORDS + samples_factories.RECORDS + samples_reductions.RECORDS + samples_shape.RECORDS + samples_nn.RECORDS + samples_random.RECORDS
+RECORDS = samples_core.RECORDS + samples_elementwise.RECORDS + samples_factories.RECORDS + samples_reductions.RECORDS + samples_shape.RECORDS + samples_nn.RECORDS + samples_random.RECORDS + samples_complex.RECORDS
 
 
 def sample_cases(device="cpu"):

@@ -192,3 +192,40 @@ def test_resnet_training_mode_matches_eager_values_and_buffers(momentum):
     for (name, b), rb in zip(wrapped.named_buffers(), ref.buffers()):
         torch.testing.assert_close(b, rb, **TOL, msg=name)
     assert int(model.bn1.num_batches_tracked) == 3
+
+
+# ---- RoPE with complex numbers (the original Llama implementation) -------------------------------
+
+
+def _precompute_freqs_cis(dim, end, theta=10000.0):
+    freqs = 1.0 / (theta ** (torch.arange(0, dim, 2)[: (dim // 2)].float() / dim))
+    t = torch.arange(end, device=freqs.device)
+    freqs = torch.outer(t, freqs).float()
+    return torch.polar(torch.ones_like(freqs), freqs)
+
+
+def _apply_rotary_emb(xq, xk, freqs_cis):
+    xq_ = torch.view_as_complex(xq.float().reshape(*xq.shape[:-1], -1, 2))
+    xk_ = torch.view_as_complex(xk.float().reshape(*xk.shape[:-1], -1, 2))
+    shape = [d if i == 1 or i == xq_.ndim - 1 else 1 for i, d in enumerate(xq_.shape)]
+    freqs_cis = freqs_cis.view(*shape)
+    xq_out = torch.view_as_real(xq_ * freqs_cis).flatten(3)
+    xk_out = torch.view_as_real(xk_ * freqs_cis).flatten(3)
+    return xq_out.type_as(xq), xk_out.type_as(xk)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_llama_complex_rope_matches_eager(dtype):
+    torch.manual_seed(0)
+    bsz, seqlen, heads, head_dim = 2, 6, 4, 8
+    xq, xk = torch.randn(bsz, seqlen, heads, head_dim, dtype=dtype), torch.randn(bsz, seqlen, 2, head_dim, dtype=dtype)
+
+    def rope(xq, xk, start: int):
+        freqs_cis = _precompute_freqs_cis(head_dim, 16)[start : start + seqlen]
+        return _apply_rotary_emb(xq, xk, freqs_cis)
+
+    cfn = thunder.jit(rope, fallback=False)
+    for start in (0, 3):
+        torch.testing.assert_close(cfn(xq, xk, start), rope(xq, xk, start))
+    names = {b.sym.name for b in thunder.last_traces(cfn)[0].bound_symbols}
+    assert {"polar", "view_as_complex", "view_as_real"} <= names

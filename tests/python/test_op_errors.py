@@ -46,6 +46,15 @@ ERRORS = [
     ("conv_transpose1d_channels", lambda: F.conv_transpose1d(x1, torch.randn(2, 2, 3))),
     ("conv_transpose1d_output_padding", lambda: F.conv_transpose1d(x1, torch.randn(3, 2, 2), output_padding=1)),
     ("conv_transpose3d_output_padding", lambda: F.conv_transpose3d(x3, torch.randn(2, 2, 2, 2, 2), output_padding=1)),
+    # complex numbers
+    ("imag_of_real", lambda: torch.imag(x1)),
+    ("view_as_real_of_real", lambda: torch.view_as_real(x1)),
+    ("view_as_complex_last_dim", lambda: torch.view_as_complex(x1)),
+    ("view_as_complex_int", lambda: torch.view_as_complex(ints(3, 2))),
+    ("view_as_complex_zero_dim", lambda: torch.view_as_complex(torch.tensor(1.0))),
+    ("complex_dtypes", lambda: torch.complex(torch.randn(2), torch.randn(2, dtype=torch.float64))),
+    ("complex_ints", lambda: torch.complex(ints(2), ints(2))),
+    ("polar_broadcast", lambda: torch.polar(torch.randn(2), torch.randn(3))),
     # batch_norm in training mode
     ("batch_norm_one_value", lambda: F.batch_norm(torch.randn(1, 3), torch.zeros(3), torch.ones(3), training=True)),
     ("batch_norm_stats_size", lambda: F.batch_norm(x1, torch.zeros(4), torch.ones(4), training=True)),
