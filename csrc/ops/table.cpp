@@ -30,6 +30,7 @@ const Registry& op_table() {
     register_nn_pool_nd(r);
     register_complex(r);
     register_nn_activation(r);
+    register_nn_loss_more(r);
     register_nn_attention(r);
     register_state(r);
     register_factories(r);

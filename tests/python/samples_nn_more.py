@@ -36,3 +36,55 @@ RECORDS = [
              lambda make: [((make(1, 2, 4, 6), 2), {}), ((make(3, 6, 3), 3), {}), ((make(2, 2, 4, 4, noncontig=True), 2), {})],
              FLOATS + INTS + (torch.bool,)),
 ]
+
+
+def loss_pair_samples(make):
+    return [
+        ((make(3, 4), make(3, 4)), {}),
+        ((make(3, 4), make(3, 4)), {"reduction": "none"}),
+        ((make(3, 4, noncontig=True), make(3, 4)), {"reduction": "sum"}),
+        ((make(0, 2), make(0, 2)), {"reduction": "sum"}),
+        ((make(), make()), {}),
+    ]
+
+
+def kl_samples(make):
+    p = lambda *s: make(*s, low=0, high=1)  # noqa: E731
+    return [
+        ((make(3, 4), p(3, 4)), {"reduction": "batchmean"}),
+        ((make(3, 4), p(3, 4)), {"reduction": "none"}),
+        ((make(3, 4, noncontig=True), make(3, 4)), {"reduction": "sum", "log_target": True}),
+        ((make(2, 3), p(2, 3)), {}),
+        ((make(), p()), {"reduction": "batchmean"}),
+    ]
+
+
+def similarity_samples(make):
+    return [
+        ((make(3, 4), make(3, 4)), {}),
+        ((make(4, 1, 3), make(5, 3)), {"dim": -1}),  # broadcasting
+        ((make(2, 5, noncontig=True), make(2, 5)), {"dim": 0, "eps": 1e-3}),
+        ((make(0, 3), make(0, 3)), {}),
+    ]
+
+
+def distance_samples(make):
+    return [
+        ((make(3, 4), make(3, 4)), {}),
+        ((make(4, 3), make(3)), {"p": 1.0}),
+        ((make(2, 5, noncontig=True), make(2, 5)), {"p": 3.0, "keepdim": True}),
+        ((make(5), make(5)), {"p": float("inf")}),
+        ((make(0, 3), make(0, 3)), {}),
+    ]
+
+
+RECORDS += [
+    OpRecord("huber_loss", F.huber_loss, loss_pair_samples),
+    OpRecord("huber_loss_delta", lambda x, y, w: F.huber_loss(x, y, delta=0.3, weight=w),
+             lambda make: [((make(3, 4), make(3, 4), make(3, 4, low=0.1, high=1)), {})]),
+    OpRecord("kl_div", F.kl_div, kl_samples),
+    OpRecord("cosine_similarity", F.cosine_similarity, similarity_samples, decomp_tol=4.0),
+    OpRecord("cosine_similarity_int", lambda x, y: torch.cosine_similarity(x, y.float()),
+             lambda make: [((make(3, 4), make(3, 4)), {})], (torch.int64,)),
+    OpRecord("pairwise_distance", F.pairwise_distance, distance_samples, decomp_tol=4.0),
+]

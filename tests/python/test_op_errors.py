@@ -68,6 +68,11 @@ ERRORS = [
     ("pixel_shuffle_factor", lambda: F.pixel_shuffle(torch.randn(1, 4, 2, 2), 0)),
     ("pixel_unshuffle_height", lambda: F.pixel_unshuffle(torch.randn(1, 1, 3, 4), 2)),
     ("pixel_unshuffle_width", lambda: F.pixel_unshuffle(torch.randn(1, 1, 4, 3), 2)),
+    # losses and distances
+    ("huber_loss_delta", lambda: F.huber_loss(x1, x1, delta=0.0)),
+    ("huber_loss_reduction", lambda: F.huber_loss(x1, x1, reduction="avg")),
+    ("kl_div_reduction", lambda: F.kl_div(x1, x1, reduction="avg")),
+    ("cosine_similarity_ints", lambda: F.cosine_similarity(ints(2, 3), ints(2, 3))),
     # batch_norm in training mode
     ("batch_norm_one_value", lambda: F.batch_norm(torch.randn(1, 3), torch.zeros(3), torch.ones(3), training=True)),
     ("batch_norm_stats_size", lambda: F.batch_norm(x1, torch.zeros(4), torch.ones(4), training=True)),
