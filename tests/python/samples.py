@@ -5,13 +5,14 @@ Records live in one file per op family; this module gathers them."""
 import samples_core
 import samples_elementwise
 import samples_factories
+import samples_inplace
 import samples_nn
 import samples_random
 import samples_reductions
 import samples_shape
 from samples_common import mk
 
-RECORDS = samples_core.RECORDS + samples_elementwise.RECORDS + samples_factories.RECORDS + samples_reductions.RECORDS + samples_shape.RECORDS + samples_nn.RECORDS + samples_random.RECORDS
+RECORDS = samples_core.RECORDS + samples_elementwise.RECORDS + samples_factories.RECORDS + samples_reductions.RECORDS + samples_shape.RECORDS + samples_nn.RECORDS + samples_random.RECORDS + samples_inplace.RECORDS
 
 
 def sample_cases(device="cpu"):

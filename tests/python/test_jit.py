@@ -86,7 +86,7 @@ def test_no_caching_retraces_every_call():
 
 
 def test_bad_cache_option():
-    with pytest.raises(ValueError, match="cache must be one of 'constant values', 'no caching', got 'sometimes'"):
+    with pytest.raises(ValueError, match="cache must be one of 'constant values', 'symbolic values', 'no caching', got 'sometimes'"):
         thunder.jit(lambda x: x, cache="sometimes")
 
 

@@ -12,6 +12,7 @@ from torch.utils._pytree import tree_map
 
 from thunder import _C
 from thunder.frontend import errors, interception
+from thunder.frontend.numbers import NumberProxy, concrete, contains_proxy
 from thunder.runtime.torch_types import FROM_DTYPE, TO_DTYPE
 
 
@@ -83,6 +84,10 @@ class Tracer(TorchFunctionMode):
         # id(view proxy) -> (parent proxy, index) for views made by indexing: an update of such a
         # view is written through into its parent with setitem
         self._index_views = {}
+        # symbolic numbers (cache="symbolic values"): flattened argument position -> (value, the
+        # user's (file, line)) for each number whose value the trace depends on
+        self.guarded = {}
+        self.symbolic = False  # whether any symbolic number is an input
 
     def add_input(self, name, tensor):
         """A trace input for `tensor`, named after `name`; returns its proxy."""
@@ -91,6 +96,53 @@ class Tracer(TorchFunctionMode):
         proxy = self.proxy(value)
         self._inputs.append((proxy, value))
         return proxy
+
+    def add_number_input(self, name, value, position):
+        """A trace input for the symbolic number `value` (an int or float argument)."""
+        v = self.builder.add_number_input(name, "int" if type(value) is int else "float")
+        self.symbolic = True
+        return NumberProxy(self, value, v, position, v.name)
+
+    def guard_number(self, proxy):
+        """Records that the trace depends on the value of a symbolic number (its first such use)."""
+        self.guarded.setdefault(proxy._position, (proxy._value, errors.user_location()))
+
+    def _index_tensor(self, n, like, loc):
+        """A 0-dim int64 tensor holding the symbolic int `n`, on `like`'s device: indexing with it
+        selects what indexing with the int would, without fixing its value."""
+        v = self._record(interception.symbol("full"), ((), n), {"dtype": torch.int64, "device": like.device}, loc)
+        return self.proxy(v)
+
+    def _symbolic_call(self, sym, args, kwargs, loc):
+        """Records a call whose arguments hold symbolic numbers; returns (output, sym, args, kwargs)
+        as recorded. Numbers stay symbolic where the op takes them as operands; an int index
+        becomes a 0-dim index tensor and narrow's start an index range (a fixed-length window at
+        a symbolic offset); anything else (shapes, dims, slice bounds) guards the number."""
+        x = args[0] if args else None
+        if sym.name == "narrow" and isinstance(x, TensorProxy) and not kwargs and len(args) == 4:
+            dim, start, length = concrete(args[1]), args[2], concrete(args[3])
+            if type(start) is NumberProxy and type(start._value) is int and type(dim) is int and type(length) is int:
+                dim = dim + x.ndim if dim < 0 else dim
+                idx = self._record(interception.symbol("arange"), (length,), {"device": x.device}, loc)
+                idx = self._record(interception.symbol("add"), (idx, start), {}, loc)
+                sym = interception.symbol("__getitem__")
+                args = (x, (slice(None),) * dim + (self.proxy(idx),))
+        if sym.name in ("__getitem__", "setitem") and isinstance(x, TensorProxy) and len(args) >= 2:
+            index = args[1]
+            items = index if isinstance(index, tuple) else (index,)
+            if not any(isinstance(i, (torch.Tensor, list)) for i in items if not isinstance(i, NumberProxy)):
+                items = tuple(
+                    self._index_tensor(i, x, loc) if type(i) is NumberProxy and type(i._value) is int else i
+                    for i in items
+                )
+                args = (x, items if isinstance(index, tuple) else items[0], *args[2:])
+        if contains_proxy((args, kwargs)):
+            try:
+                return self._record(sym, args, kwargs, loc), sym, args, kwargs
+            except (TypeError, ValueError, IndexError, RuntimeError, NotImplementedError):
+                pass  # the op needs the number's value: guard it
+            args, kwargs = concrete(args), concrete(kwargs)
+        return self._record(sym, args, kwargs, loc), sym, args, kwargs
 
     def proxy(self, value):
         p = self._proxies.get(value.name)
@@ -225,7 +277,10 @@ class Tracer(TorchFunctionMode):
                     inplace = True
                     kwargs.pop("inplace", None)
                     args = args[:i]
-            out = self._record(sym, args, kwargs, loc)
+            if self.symbolic and contains_proxy((args, kwargs)):
+                out, sym, args, kwargs = self._symbolic_call(sym, args, kwargs, loc)
+            else:
+                out = self._record(sym, args, kwargs, loc)
             if sym is interception.symbol("prims.set_grad_enabled"):
                 func(*args, **kwargs)  # switch it for the rest of tracing as well
             if inplace:
@@ -267,7 +322,7 @@ class Tracer(TorchFunctionMode):
             raise errors.UnsupportedOpError(f"{interception.describe(func)} is not supported by thunder yet" + errors.where(loc))
         from thunder.frontend import fallback
 
-        return fallback.record(self, func, args, kwargs, loc)
+        return fallback.record(self, func, concrete(args), concrete(kwargs), loc)
 
 
 def _c10_name(dtype):
