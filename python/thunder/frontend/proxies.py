@@ -13,6 +13,7 @@ from torch.utils._pytree import tree_map
 from thunder import _C
 from thunder.frontend import errors, interception
 from thunder.frontend.numbers import NumberProxy, concrete, contains_proxy
+from thunder.frontend.views import ViewTracker
 from thunder.runtime.torch_types import FROM_DTYPE, TO_DTYPE
 
 
@@ -78,12 +79,11 @@ class Tracer(TorchFunctionMode):
         # traced calls: id -> (tensor, proxy); they become extra inputs of the trace
         self.lifted = {}
         self._inputs = []  # (proxy, the value it had as an input)
+        self.views = ViewTracker(self)  # views, so updates through them reach their bases
+        # views torch's meta run could not describe: updating one makes its base stale
         self._view_base = {}  # id(view proxy) -> base proxy (the root of its view chain)
         self._views = {}  # id(base proxy) -> its view proxies
         self._stale = {}  # id(proxy) -> why it may no longer be read
-        # id(view proxy) -> (parent proxy, index) for views made by indexing: an update of such a
-        # view is written through into its parent with setitem
-        self._index_views = {}
         # symbolic numbers (cache="symbolic values"): flattened argument position -> (value, the
         # user's (file, line)) for each number whose value the trace depends on
         self.guarded = {}
@@ -211,30 +211,29 @@ class Tracer(TorchFunctionMode):
                     loc,
                 )
             value = self._record(interception.symbol("prims.convert_element_type"), (value, dst), {}, loc)
-        through = self._index_views.get(id(target))
-        if through is not None and id(target) not in self._stale:
-            parent, index = through
-            target._thunder_value = value
-            self._proxies[value.name] = target
-            updated = self._record(interception.symbol("setitem"), (parent, index, value), {}, loc)
-            self._write(parent, updated, what, loc)  # marks the base's other views stale
-            self._stale.pop(id(target), None)  # this view holds its new values
-            return target
         base = self._view_base.get(id(target))
-        if base is not None:
-            if any(base is p for p, _ in self._inputs):
-                raise errors.UnsupportedConstructError(
-                    f"{what} updates a view of the input '{base._thunder_value.name}' in place; thunder does not "
-                    "support writing through views into inputs yet (update the input itself)" + errors.where(loc)
-                )
-            self._stale[id(base)] = f"'{base._thunder_value.name}' was updated in place through a view; " \
-                "thunder does not support reading it afterwards yet"
-        for v in self._views.get(id(target), ()):
-            self._stale[id(v)] = "this view's base was updated in place afterwards; thunder does not support " \
-                "reading the view after that yet"
-        target._thunder_value = value
-        self._proxies[value.name] = target
+        if base is None:
+            self.views.write(target, value, loc)
+            for v in self._views.get(id(target), ()):
+                self._stale[id(v)] = "this view's base was updated in place afterwards; thunder does not support " \
+                    "reading the view after that yet"
+            return target
+        # a view whose aliasing torch's meta run could not describe
+        if any(base is p for p, _ in self._inputs):
+            raise errors.UnsupportedConstructError(
+                f"{what} updates a view of the input '{base._thunder_value.name}' in place, and thunder cannot tell "
+                "how the view maps onto the input (torch's meta kernel for the view failed); update the input "
+                "itself" + errors.where(loc)
+            )
+        self._stale[id(base)] = f"'{base._thunder_value.name}' was updated in place through a view that thunder " \
+            "cannot map onto it; thunder does not support reading it afterwards"
+        self._rebind(target, value)
         return target
+
+    def _rebind(self, proxy, value):
+        """The proxy object stands for `value` from now on."""
+        proxy._thunder_value = value
+        self._proxies[value.name] = proxy
 
     def write_back_inputs(self):
         """Copies the final value of every input updated in place into that input.
@@ -269,6 +268,7 @@ class Tracer(TorchFunctionMode):
                     loc,
                 )
             args, kwargs = self._prepare((args, kwargs), loc)
+            user_args, user_kwargs = args, kwargs
             out_target = kwargs.pop("out", None) if "out" not in sym.param_names else None
             inplace = entry.inplace
             if "inplace" in sym.param_names:
@@ -293,9 +293,9 @@ class Tracer(TorchFunctionMode):
                 named = getattr(torch.return_types, sym.name, None)
                 if named is not None:
                     result = named(result)
-            if sym.name == "__getitem__" and isinstance(result, TensorProxy) and isinstance(args[0], TensorProxy):
-                self._index_views[id(result)] = (args[0], args[1])
-            if sym.view and isinstance(args[0], TensorProxy):
+            if sym.view and isinstance(args[0], TensorProxy) and not self.views.add(
+                func, user_args, user_kwargs, sym, args, kwargs, result
+            ):
                 base = self._view_base.get(id(args[0]), args[0])
                 for view in result if isinstance(result, (tuple, list)) else (result,):
                     if isinstance(view, TensorProxy):
