@@ -66,8 +66,8 @@ class Tracer(TorchFunctionMode):
 
     In-place updates are made functional: `x.add_(y)` records `add(x, y)` and rebinds the proxy
     `x` to the result, so later reads see the new value; updated inputs are written back at the
-    end of the trace (`prims.copy_`). Views are tracked so that an update through a view, which
-    torch would make visible through its base, is never silently lost.
+    end of the trace (`prims.copy_`). Views are tracked (views.py) so that an update through a view
+    reaches its base and the base's other views, as torch's shared storage makes it.
     """
 
     def __init__(self, builder, fallback=True):
@@ -80,9 +80,6 @@ class Tracer(TorchFunctionMode):
         self.lifted = {}
         self._inputs = []  # (proxy, the value it had as an input)
         self.views = ViewTracker(self)  # views, so updates through them reach their bases
-        # views torch's meta run could not describe: updating one makes its base stale
-        self._view_base = {}  # id(view proxy) -> base proxy (the root of its view chain)
-        self._views = {}  # id(base proxy) -> its view proxies
         self._stale = {}  # id(proxy) -> why it may no longer be read
         # symbolic numbers (cache="symbolic values"): flattened argument position -> (value, the
         # user's (file, line)) for each number whose value the trace depends on
@@ -211,23 +208,7 @@ class Tracer(TorchFunctionMode):
                     loc,
                 )
             value = self._record(interception.symbol("prims.convert_element_type"), (value, dst), {}, loc)
-        base = self._view_base.get(id(target))
-        if base is None:
-            self.views.write(target, value, loc)
-            for v in self._views.get(id(target), ()):
-                self._stale[id(v)] = "this view's base was updated in place afterwards; thunder does not support " \
-                    "reading the view after that yet"
-            return target
-        # a view whose aliasing torch's meta run could not describe
-        if any(base is p for p, _ in self._inputs):
-            raise errors.UnsupportedConstructError(
-                f"{what} updates a view of the input '{base._thunder_value.name}' in place, and thunder cannot tell "
-                "how the view maps onto the input (torch's meta kernel for the view failed); update the input "
-                "itself" + errors.where(loc)
-            )
-        self._stale[id(base)] = f"'{base._thunder_value.name}' was updated in place through a view that thunder " \
-            "cannot map onto it; thunder does not support reading it afterwards"
-        self._rebind(target, value)
+        self.views.write(target, value, what, loc)
         return target
 
     def _rebind(self, proxy, value):
@@ -293,14 +274,8 @@ class Tracer(TorchFunctionMode):
                 named = getattr(torch.return_types, sym.name, None)
                 if named is not None:
                     result = named(result)
-            if sym.view and isinstance(args[0], TensorProxy) and not self.views.add(
-                func, user_args, user_kwargs, sym, args, kwargs, result
-            ):
-                base = self._view_base.get(id(args[0]), args[0])
-                for view in result if isinstance(result, (tuple, list)) else (result,):
-                    if isinstance(view, TensorProxy):
-                        self._view_base[id(view)] = base
-                        self._views.setdefault(id(base), []).append(view)
+            if sym.view and isinstance(args[0], TensorProxy):
+                self.views.add(func, user_args, user_kwargs, sym, args, kwargs, result)
             return result
         if func in interception.PASSTHROUGH:
             return func(*args, **kwargs)

@@ -26,12 +26,14 @@ _OVERLAP_MESSAGE = (
 
 
 class _View:
-    __slots__ = ("parent", "sym", "args", "kwargs", "item")
+    __slots__ = ("parent", "sym", "args", "kwargs", "item", "call", "state")
 
-    def __init__(self, parent, sym, args, kwargs, item):
-        # the recorded call that makes the view from its parent (args[0]); `item` picks one output
-        # of calls that return several views (split, chunk, unbind)
-        self.parent, self.sym, self.args, self.kwargs, self.item = parent, sym, args, kwargs, item
+    def __init__(self, parent, sym, args, kwargs, item, call):
+        # the recorded call that makes the proxy from its parent (args[0]); `item` picks one output
+        # of calls that return several (split, chunk, unbind); `call` is (func, args, kwargs) as
+        # the user made it, for the meta run
+        self.parent, self.sym, self.args, self.kwargs, self.item, self.call = parent, sym, args, kwargs, item, call
+        self.state = None  # after the meta run: "view", "copy", or "unknown" (the meta run failed)
 
 
 def _peek(x, meta_of):
@@ -54,57 +56,71 @@ def _peek(x, meta_of):
 
 
 class ViewTracker:
-    """The views made while tracing and how to write through them (see the module's doc)."""
+    """The results of view ops made while tracing, and how to write through them (see the
+    module's doc). The meta runs happen only when an in-place update needs them."""
 
     def __init__(self, tracer):
         self._tracer = tracer
-        self._views = {}  # id(view proxy) -> _View
-        self._children = {}  # id(proxy) -> the views made from it
+        self._made = {}  # id(proxy) -> _View: how a view op made it
+        self._children = {}  # id(proxy) -> the proxies view ops made from it
         self._meta = {}  # id(proxy) -> a meta tensor with the proxy's strides
+
+    def add(self, func, user_args, user_kwargs, sym, args, kwargs, result):
+        """Notes that a view op made `result` from args[0] (`user_args` as the user called
+        `func`; `sym`, `args`, `kwargs` as recorded)."""
+        from thunder.frontend.proxies import TensorProxy
+
+        parent = args[0]
+        multi = isinstance(result, (tuple, list))
+        for k, r in enumerate(result if multi else (result,)):
+            if isinstance(r, TensorProxy):
+                self._made[id(r)] = _View(parent, sym, args, kwargs, k if multi else None, (func, user_args, user_kwargs))
+                self._children.setdefault(id(parent), []).append(r)
+
+    def _resolve(self, p):
+        """How p was made from a parent, with its state decided by the meta run; None for proxies
+        no view op made."""
+        v = self._made.get(id(p))
+        if v is not None and v.state is None:
+            func, user_args, user_kwargs = v.call
+            try:
+                out = func(self._meta_of(v.parent), *_peek(tuple(user_args[1:]), self._meta_of),
+                           **_peek(dict(user_kwargs), self._meta_of))
+                m = out if v.item is None else out[v.item]
+            except Exception:  # noqa: BLE001 - torch's meta kernels do not cover everything
+                v.state = "unknown"
+            else:
+                v.state = "view" if m._is_view() else "copy"
+                self._meta[id(p)] = m
+        return v
 
     def _meta_of(self, p):
         m = self._meta.get(id(p))
         if m is None:
+            self._resolve(p)
+            m = self._meta.get(id(p))
+        if m is None:  # inputs and intermediates count as contiguous
             m = self._meta[id(p)] = torch.empty(p.shape, dtype=p.dtype, device="meta")
         return m
 
-    def add(self, func, user_args, user_kwargs, sym, args, kwargs, result):
-        """Records which of `result`'s proxies are views of args[0] (`user_args` as the user called
-        `func`; `sym`, `args`, `kwargs` as recorded). Returns False where torch's meta run fails,
-        so the caller cannot tell."""
-        from thunder.frontend.proxies import TensorProxy
-
-        parent = args[0]
-        try:
-            out = func(self._meta_of(parent), *_peek(tuple(user_args[1:]), self._meta_of),
-                       **_peek(dict(user_kwargs), self._meta_of))
-        except Exception:  # noqa: BLE001 - torch's meta kernels do not cover everything
-            return False
-        multi = isinstance(out, (tuple, list))
-        outs, results = (out, result) if multi else ((out,), (result,))
-        for k, (m, r) in enumerate(zip(outs, results)):
-            if isinstance(r, TensorProxy) and isinstance(m, torch.Tensor) and m._is_view():
-                self._meta[id(r)] = m
-                self._views[id(r)] = _View(parent, sym, args, kwargs, k if multi else None)
-                self._children.setdefault(id(parent), []).append(r)
-        return True
-
-    def is_view(self, p):
-        return id(p) in self._views
-
-    def write(self, target, value, loc):
+    def write(self, target, value, what, loc):
         """Makes `target` hold `value`, writes it into its parent, the parent's parent and so on,
         then recomputes every other view of the root."""
-        m = self._meta.get(id(target))
-        if m is not None and torch._debug_has_internal_overlap(m) == 1:
+        v = self._resolve(target)
+        if v is not None and v.state == "unknown":
+            raise errors.UnsupportedConstructError(
+                f"{what} updates the result of {v.sym.name} in place, and thunder cannot tell whether it is a view "
+                "(torch's meta kernel for it failed); clone() it first" + errors.where(loc)
+            )
+        if torch._debug_has_internal_overlap(self._meta_of(target)) == 1:
             raise errors.with_location(RuntimeError(_OVERLAP_MESSAGE), loc)
         path = set()
         node = target
         while True:
             self._tracer._rebind(node, value)
             path.add(id(node))
-            view = self._views.get(id(node))
-            if view is None:
+            view = self._resolve(node)
+            if view is None or view.state != "view":
                 break
             value = self._into_parent(view, node, loc)
             node = view.parent
@@ -139,6 +155,15 @@ class ViewTracker:
 
     def _refresh(self, node, path, loc):
         for child in self._children.get(id(node), ()):
+            view = self._resolve(child)
+            if view.state == "copy":
+                continue  # a copy made by a view op (reshape of a permuted tensor) keeps its values
+            if view.state == "unknown":
+                self._tracer._stale[id(child)] = (
+                    f"this tensor came from {view.sym.name} of a tensor updated in place afterwards, and thunder "
+                    "cannot tell whether it is a view (torch's meta kernel for it failed); clone() it first"
+                )
+                continue
             if id(child) not in path:
-                self._tracer._rebind(child, self._replay(self._views[id(child)], node, loc))
+                self._tracer._rebind(child, self._replay(view, node, loc))
             self._refresh(child, path, loc)
