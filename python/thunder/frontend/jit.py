@@ -22,7 +22,7 @@ from torch.utils._pytree import register_dataclass, tree_flatten, tree_unflatten
 
 import thunder.prims as _prims
 from thunder import _C
-from thunder.frontend import errors
+from thunder.frontend import autocast, errors
 from thunder.frontend.proxies import TensorProxy, Tracer
 from thunder.frontend.fallback import CALLABLES as fallback_callables
 from thunder.frontend.review import CellRead, Review
@@ -122,6 +122,7 @@ class _Specialization:
         # {position: (value, (file, line))} for those whose value the trace depends on
         self.symbolic = frozenset()
         self.number_guards = {}
+        self.autocast = None  # the autocast state it was traced under (autocast.state())
         self.stats = {}
         self.tick = 0
 
@@ -141,7 +142,11 @@ class _Specialization:
     def __call__(self, flat):
         inputs = [flat[i] for i in self.arg_positions]
         inputs += [get() for get, _ in self.extra_inputs]
-        out = self.fn(*inputs)
+        if self.autocast is not None:
+            with autocast.disabled(self.autocast):  # the trace holds autocast's casts already
+                out = self.fn(*inputs)
+        else:
+            out = self.fn(*inputs)
         return tree_unflatten([out] if self.single_output else list(out), self.out_spec)
 
 
@@ -291,16 +296,18 @@ class ThunderFunction:
         """Which input differs from the closest earlier specialization, in words."""
         if key is None or not self._cache:
             return None
-        spec, grad, leaves = key
-        for old_spec, old_grad, old_leaves in self._cache:
+        spec, grad, amp, leaves = key
+        for old_spec, old_grad, old_amp, old_leaves in self._cache:
             if old_spec != spec or len(old_leaves) != len(leaves):
                 continue
             if old_grad != grad:
                 return "the grad mode changed"
+            if old_amp != amp:
+                return "the autocast state changed"
             for i, (a, b) in enumerate(zip(old_leaves, leaves)):
                 if a != b:
                     return f"input {i} changed from {_describe_leaf(a)} to {_describe_leaf(b)}"
-            for entry in self._cache[(old_spec, old_grad, old_leaves)]:
+            for entry in self._cache[(old_spec, old_grad, old_amp, old_leaves)]:
                 for i, (v, (file, line)) in entry.number_guards.items():
                     if flat is not None and flat[i] != v:
                         return (f"input {i}, a symbolic {type(v).__name__}, changed from {v!r} to {flat[i]!r} and the "
@@ -339,15 +346,14 @@ class ThunderFunction:
         return run
 
     def _call_slow(self, args, kwargs):
-        if errors.any_autocast_enabled():
-            raise errors.UnsupportedConstructError("thunder.jit: " + errors.AUTOCAST_MESSAGE)
         flat, spec = _flatten((args, kwargs))
+        amp = autocast.state() if errors.any_autocast_enabled() else None
         entry = None
         key = None
         if self._cache_mode != "no caching":
             try:
                 symbolic = self._cache_mode == "symbolic values"
-                key = (spec, torch.is_grad_enabled(), tuple(_leaf_key(x, symbolic) for x in flat))
+                key = (spec, torch.is_grad_enabled(), amp, tuple(_leaf_key(x, symbolic) for x in flat))
                 for candidate in self._cache.get(key, ()):
                     if candidate.matches(flat):
                         entry = candidate
@@ -358,10 +364,12 @@ class ThunderFunction:
             self._misses += 1
             reason = self._recompile_reason(key, flat) if self._misses > 1 else None
             entry = self._compile(args, kwargs, flat, spec)
+            entry.autocast = amp
             entry.tick = self._dispatch.touch(entry)
             if key is not None:
                 self._cache.setdefault(key, []).append(entry)
-                if not kwargs and len(flat) == len(args) and all(x is y for x, y in zip(flat, args)):
+                # the dispatcher serves calls outside autocast only
+                if amp is None and not kwargs and len(flat) == len(args) and all(x is y for x, y in zip(flat, args)):
                     self._dispatch.add(
                         [_dispatch_check(x, i in entry.symbolic and i not in entry.number_guards)
                          for i, x in enumerate(args)],

@@ -11,7 +11,7 @@ from torch.overrides import TorchFunctionMode
 from torch.utils._pytree import tree_map
 
 from thunder import _C
-from thunder.frontend import errors, interception
+from thunder.frontend import autocast, errors, interception
 from thunder.frontend.numbers import NumberProxy, concrete, contains_proxy
 from thunder.frontend.views import ViewTracker
 from thunder.runtime.torch_types import FROM_DTYPE, TO_DTYPE
@@ -238,8 +238,6 @@ class Tracer(TorchFunctionMode):
             if entry.reflected:
                 args = (args[1], args[0], *args[2:])
             loc = errors.user_location()
-            if errors.any_autocast_enabled():
-                raise errors.UnsupportedConstructError(errors.AUTOCAST_MESSAGE + errors.where(loc))
             if any(isinstance(x, torch.Generator) for x in (*args, *kwargs.values())):
                 raise errors.with_location(
                     NotImplementedError(
@@ -258,6 +256,8 @@ class Tracer(TorchFunctionMode):
                     inplace = True
                     kwargs.pop("inplace", None)
                     args = args[:i]
+            if not inplace and out_target is None and errors.any_autocast_enabled():
+                args, kwargs = autocast.cast_args(self, sym.name, args, kwargs, loc)
             if self.symbolic and contains_proxy((args, kwargs)):
                 out, sym, args, kwargs = self._symbolic_call(sym, args, kwargs, loc)
             else:
@@ -291,13 +291,15 @@ class Tracer(TorchFunctionMode):
                 + errors.where(errors.user_location())
             )
         loc = errors.user_location()
-        if errors.any_autocast_enabled():
-            raise errors.UnsupportedConstructError(errors.AUTOCAST_MESSAGE + errors.where(loc))
         if not self.fallback:
             raise errors.UnsupportedOpError(f"{interception.describe(func)} is not supported by thunder yet" + errors.where(loc))
         from thunder.frontend import fallback
 
-        return fallback.record(self, func, concrete(args), concrete(kwargs), loc)
+        args, kwargs = concrete(args), concrete(kwargs)
+        if errors.any_autocast_enabled():
+            args, kwargs = autocast.cast_args(self, getattr(func, "__name__", ""), self._prepare(args, loc),
+                                              self._prepare(kwargs, loc), loc)
+        return fallback.record(self, func, args, kwargs, loc)
 
 
 def _c10_name(dtype):
