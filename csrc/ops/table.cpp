@@ -29,6 +29,7 @@ const Registry& op_table() {
     register_nn_pool(r);
     register_nn_attention(r);
     register_state(r);
+    register_numbers(r);
     register_factories(r);
     register_random(r);
     return r;

@@ -74,13 +74,30 @@ def test_python_branches_ranges_and_arithmetic_guard():
     prologue = str(thunder.last_prologue_traces(cfn)[0])
     assert "check_value(n, int, 1)" in prologue and "check_value(k, int, 3)" in prologue
 
-    def arith(x, n):
-        return x * (n + 1)  # Python arithmetic needs the value
 
-    carith = sym(arith)
-    torch.testing.assert_close(carith(x, 2), arith(x, 2))
-    torch.testing.assert_close(carith(x, 3), arith(x, 3))
-    assert thunder.cache_misses(carith) == 2
+
+def test_python_arithmetic_stays_symbolic():
+    def fn(x, n, temp):
+        return x * (n + 1) - n, x / temp * (1.0 / temp), x[:, n - 1], -n * x, x * (n // 2) + n % 3
+
+    cfn = sym(fn)
+    x = torch.randn(3, 5)
+    for n, temp in ((2, 0.5), (3, 1.5), (-4, 2.0), (5, 0.25)):
+        torch.testing.assert_close(cfn(x, n, temp), fn(x, n, temp))
+    assert thunder.cache_misses(cfn) == 1
+    assert "prims.number_add(n, 1)" in str(thunder.last_traces(cfn)[-1])
+
+
+def test_a_computed_number_that_decides_a_shape_guards_its_arguments():
+    def fn(x, n):
+        return x.reshape(n * 2, -1)
+
+    cfn = sym(fn)
+    x = torch.randn(8)
+    for n in (2, 1, 2):
+        torch.testing.assert_close(cfn(x, n), fn(x, n))
+    assert thunder.cache_misses(cfn) == 2
+    assert "check_value(n, int, 2)" in str(thunder.last_prologue_traces(cfn)[0])
 
 
 def test_isinstance_sees_the_number_type():

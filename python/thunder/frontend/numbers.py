@@ -2,8 +2,10 @@
 
 A NumberProxy stands for such an argument while tracing. Where it flows into a torch op as a
 scalar operand (`x * n`, `torch.full(shape, n)`, `x.masked_fill(m, n)`) the trace takes it as an
-input, so a new value reuses the specialization. Every other use needs its value: a shape, a
-dimension, a Python branch, `range(n)`, list indexing, arithmetic in Python. Such a use *guards*
+input, so a new value reuses the specialization. Python arithmetic on it (+ - * / // %, unary -
+with ints and floats) is recorded too (`prims.number_add`) and gives another NumberProxy. Every
+other use needs its value: a shape, a dimension, a Python branch, `range(n)`, list indexing,
+`int(n)`, `math.sqrt(n)`. Such a use *guards*
 the number: the specialization records the value and the prologue checks it, so a different value
 compiles anew. Nothing can read the value without passing through a guard, since NumberProxy is
 not an int (every Python operation on it reaches one of its methods).
@@ -23,14 +25,16 @@ class NumberProxy:
     `isinstance(n, int)` holds for a proxy of an int (so code that checks a number's type behaves
     as with the number itself); `type(n)` is NumberProxy."""
 
-    __slots__ = ("_thunder_value", "_value", "_tracer", "_position", "_name")
+    __slots__ = ("_thunder_value", "_value", "_tracer", "_position", "_name", "_roots")
 
-    def __init__(self, tracer, value, thunder_value, position, name):
+    def __init__(self, tracer, value, thunder_value, position, name, roots=None):
         self._value = value
         self._thunder_value = thunder_value  # the trace's number proxy (the converter reads it)
         self._tracer = tracer
-        self._position = position  # which flattened argument it stands for
+        self._position = position  # which flattened argument it stands for (None: computed)
         self._name = name
+        # the arguments it is computed from: guarding it guards them
+        self._roots = (self,) if roots is None else roots
 
     @classmethod
     def __torch_function__(cls, func, types, args=(), kwargs=None):
@@ -44,7 +48,8 @@ class NumberProxy:
 
     def _concrete(self):
         """The value, recorded as a guard of the specialization (with the user's line)."""
-        self._tracer.guard_number(self)
+        for root in self._roots:
+            self._tracer.guard_number(root)
         return self._value
 
 
@@ -77,10 +82,32 @@ def contains_proxy(x):
     return False
 
 
+_TRACED = {"add", "sub", "mul", "truediv", "floordiv", "mod"}
+
+
+def _operand(x):
+    return type(x) is NumberProxy or type(x) in (int, float)
+
+
+def _derived(tracer, prim, operands, value):
+    from thunder.frontend import interception
+
+    out = tracer._record(interception.symbol(prim), tuple(operands), {}, errors.user_location())
+    roots = tuple({id(r): r for x in operands if type(x) is NumberProxy for r in x._roots}.values())
+    return NumberProxy(tracer, value, out, None, out.name, roots)
+
+
 def _binary(name, op, reflected):
+    short = name.strip("_").removeprefix("r") if reflected else name.strip("_")
+
     def method(self, other):
         if isinstance(other, torch.Tensor):
             return NotImplemented  # the tensor's own (reflected) operator records the op
+        if short in _TRACED and _operand(other):
+            a, b = (other, self) if reflected else (self, other)
+            va = a._value if type(a) is NumberProxy else a
+            vb = b._value if type(b) is NumberProxy else b
+            return _derived(self._tracer, f"prims.number_{short}", (a, b), op(va, vb))
         a, b = self._concrete(), concrete(other)
         return op(b, a) if reflected else op(a, b)
 
@@ -115,6 +142,13 @@ _UNARY = {
 for _n, _op in _UNARY.items():
     setattr(NumberProxy, f"__{_n}__", _unary(f"__{_n}__", _op))
 del _n, _op
+
+
+def _neg(self):
+    return _derived(self._tracer, "prims.number_neg", (self,), -self._value)
+
+
+NumberProxy.__neg__ = _neg
 
 
 def _getattr(self, name):
