@@ -280,6 +280,13 @@ NB_MODULE(_C, m) {
           },
           nb::arg("name"), nb::arg("shape"), nb::arg("dtype"), nb::arg("device"), nb::arg("requires_grad") = false)
       .def(
+          "add_number_input",
+          [](TraceBuilder& b, const std::string& name, const std::string& type) {
+            THUNDER_CHECK(type == "int" || type == "float", Value, "add_number_input: type must be 'int' or 'float'");
+            return b.add_number_input(name, type == "int" ? NumberType::Int : NumberType::Float);
+          },
+          nb::arg("name"), nb::arg("type"), "Adds a symbolic number input ('int' or 'float').")
+      .def(
           "record",
           [](TraceBuilder& b, const Symbol& sym, nb::tuple args, nb::dict kwargs, std::string file, int line) {
             std::vector<Value> pos;

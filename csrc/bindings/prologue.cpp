@@ -27,9 +27,10 @@ struct InputCheck {
   nb::object dtype, device;
   bool requires_grad = false;
   bool cpu = false;  // checked through is_cpu, which allocates nothing
-  // anything else: the exact type and a value compared with ==
+  // anything else: the exact type and a value compared with == (a symbolic number: the type only)
   PyTypeObject* type = nullptr;
   nb::object value;
+  bool type_only = false;
 };
 
 bool tensor_matches(const InputCheck& c, PyObject* obj) {
@@ -71,7 +72,7 @@ bool tensor_matches(const InputCheck& c, PyObject* obj) {
 bool matches(const InputCheck& c, PyObject* obj) {
   if (c.is_tensor) return tensor_matches(c, obj);
   if (Py_TYPE(obj) != c.type) return false;
-  if (obj == c.value.ptr()) return true;
+  if (c.type_only || obj == c.value.ptr()) return true;
   int eq = PyObject_RichCompareBool(obj, c.value.ptr(), Py_EQ);
   if (eq < 0) PyErr_Clear();
   return eq == 1;
@@ -169,10 +170,11 @@ class Dispatcher {
     return nb::borrow(miss);
   }
 
-  /// Adds a specialization. `inputs` holds, per positional argument, either
-  /// ("tensor", (types...), shape, dtype, device, requires_grad) or ("value", value).
-  /// Adds a specialization. `extras` holds, per extra input, (source, holder, key, types, shape,
-  /// dtype, device, requires_grad) with source "dict", "cell" or "object".
+  /// Adds a specialization. `inputs` holds, per positional argument, one of
+  /// ("tensor", (types...), shape, dtype, device, requires_grad), ("value", value) or
+  /// ("type", type) (a symbolic number: any value of that exact type). `extras` holds, per extra
+  /// input, (source, holder, key, types, shape, dtype, device, requires_grad) with source "dict",
+  /// "cell" or "object".
   void add(nb::list inputs, bool grad_enabled, nb::object entry, nb::object target, nb::list extras) {
     Specialization s{{}, grad_enabled, std::move(entry), std::move(target), ++clock_, {}};
     for (nb::handle item : extras) {
@@ -187,8 +189,13 @@ class Dispatcher {
     for (nb::handle item : inputs) {
       nb::tuple t = nb::borrow<nb::tuple>(item);
       InputCheck c;
-      if (nb::cast<std::string>(t[0]) == "tensor") {
+      std::string what = nb::cast<std::string>(t[0]);
+      if (what == "tensor") {
         c = tensor_check(t[1], t[2], t[3], t[4], t[5]);
+      } else if (what == "type") {
+        c.value = nb::borrow(t[1]);
+        c.type = reinterpret_cast<PyTypeObject*>(t[1].ptr());
+        c.type_only = true;
       } else {
         c.value = nb::borrow(t[1]);
         c.type = Py_TYPE(c.value.ptr());

@@ -96,6 +96,18 @@ std::string TraceBuilder::fresh_name(const std::string& prefix) {
 }
 
 Value TraceBuilder::add_input(const std::string& hint, TensorMeta meta) {
+  Value v = Value::tensor(input_name(hint), std::move(meta));
+  inputs_.push_back(v);
+  return v;
+}
+
+Value TraceBuilder::add_number_input(const std::string& hint, NumberType type) {
+  Value v = Value::number(input_name(hint), type);
+  inputs_.push_back(v);
+  return v;
+}
+
+std::string TraceBuilder::input_name(const std::string& hint) {
   std::string base = hint;
   for (char& c : base)
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') c = '_';
@@ -103,9 +115,7 @@ Value TraceBuilder::add_input(const std::string& hint, TensorMeta meta) {
   std::string name = base;
   for (int i = 1; names_.count(name); ++i) name = base + "_" + std::to_string(i);
   names_.insert(name);
-  Value v = Value::tensor(name, std::move(meta));
-  inputs_.push_back(v);
-  return v;
+  return name;
 }
 
 Value TraceBuilder::new_tensor(TensorMeta meta) { return Value::tensor(fresh_name(), std::move(meta)); }

@@ -61,6 +61,8 @@ class TraceBuilder {
 
   /// Adds a tensor input named after `hint` (made a unique Python identifier).
   Value add_input(const std::string& hint, TensorMeta meta);
+  /// Adds a number input (a symbolic Python int or float) named after `hint`.
+  Value add_number_input(const std::string& hint, NumberType type);
   /// A fresh tensor proxy named t0, t1, ...
   Value new_tensor(TensorMeta meta);
   /// A fresh unique name with the given prefix.
@@ -93,6 +95,8 @@ class TraceBuilder {
   };
 
  private:
+  std::string input_name(const std::string& hint);
+
   std::vector<std::vector<BoundSymbol>> scopes_{1};
   std::unordered_set<std::string> names_;
   int counter_ = 0;

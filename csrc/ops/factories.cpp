@@ -169,7 +169,7 @@ void register_factories(Registry& r) {
          .fusion = FusionClass::Elementwise,
          .impl = [](const Args& a) {
            const Value& fill = a[1];
-           if (!fill.is_number() || fill.is_number_proxy()) a.type_error(1, "a number");
+           if (!fill.is_number()) a.type_error(1, "a number");
            FactoryOptions o = factory_options(a);
            return full(size_arg(a, 0), fill, o.dtype.value_or(dtype_of_number(fill)), o.device);
          }});
@@ -181,7 +181,7 @@ void register_factories(Registry& r) {
          .impl = [](const Args& a) {
            const Value& x = a.tensor(0);
            const Value& fill = a[1];
-           if (!fill.is_number() || fill.is_number_proxy()) a.type_error(1, "a number");
+           if (!fill.is_number()) a.type_error(1, "a number");
            FactoryOptions o = factory_options(a, x.meta().device);
            return full(x.shape(), fill, o.dtype.value_or(x.dtype()), o.device);
          }});

@@ -515,6 +515,7 @@ void register_indexing(Registry& r) {
   r.add({.schema = "scatter(input, dim, index, src=None, *, value=None)",
          .print_name = "torch.scatter",
          .torch_names = {"torch.scatter", "torch.Tensor.scatter"},
+         .inplace_names = {"torch.Tensor.scatter_"},
          .impl = [](const Args& a) {
            const Value& x = a.tensor(0);
            const Value& index = a.tensor(2);
@@ -538,6 +539,7 @@ void register_indexing(Registry& r) {
   r.add({.schema = "scatter_add(input, dim, index, src)",
          .print_name = "torch.scatter_add",
          .torch_names = {"torch.scatter_add", "torch.Tensor.scatter_add"},
+         .inplace_names = {"torch.Tensor.scatter_add_"},
          .impl = [](const Args& a) {
            const Value& x = a.tensor(0);
            const Value& index = a.tensor(2);
@@ -554,6 +556,7 @@ void register_indexing(Registry& r) {
   r.add({.schema = "index_add(input, dim, index, source, *, alpha=1)",
          .print_name = "torch.index_add",
          .torch_names = {"torch.index_add", "torch.Tensor.index_add"},
+         .inplace_names = {"torch.Tensor.index_add_"},
          .impl = [](const Args& a) {
            const Value& x = a.tensor(0);
            const Value& index = a.tensor(2);
@@ -578,6 +581,7 @@ void register_indexing(Registry& r) {
   r.add({.schema = "index_copy(input, dim, index, source)",
          .print_name = "torch.index_copy",
          .torch_names = {"torch.index_copy", "torch.Tensor.index_copy"},
+         .inplace_names = {"torch.Tensor.index_copy_"},
          .impl = [](const Args& a) {
            const Value& x = a.tensor(0);
            const Value& index = a.tensor(2);
@@ -591,6 +595,46 @@ void register_indexing(Registry& r) {
            common_device("index_copy", {x, index, source});
            check_source("index_copy", x, dim, index, source);
            return call("prims.scatter", {x, num(dim), spread_index(index, dim, source.shape()), source});
+         }});
+
+  // index_fill sets whole slices along dim to a number or a zero-dim tensor
+  r.add({.schema = "index_fill(input, dim, index, value)",
+         .print_name = "torch.index_fill",
+         .torch_names = {"torch.index_fill", "torch.Tensor.index_fill"},
+         .inplace_names = {"torch.Tensor.index_fill_"},
+         .impl = [](const Args& a) {
+           const Value& x = a.tensor(0);
+           const Value& index = a.tensor(2);
+           const Value& value = a.tensor_or_number(3);
+           int64_t dim = wrap_dim(a.int_(1), x.rank());
+           THUNDER_CHECK(index.dtype() == DType::Int64, Runtime, "index_fill_(): Expected dtype int64 for index.");
+           THUNDER_CHECK(index.rank() <= 1, Index, "index_fill_(): Index is supposed to be a vector");
+           Shape s = x.shape();
+           if (x.rank()) s[dim] = numel(index.shape());
+           Value src;
+           if (value.is_number()) {
+             src = fill_value(value, x.dtype());
+           } else {
+             THUNDER_CHECK(value.rank() == 0, Runtime,
+                           "index_fill_ only supports a 0-dimensional value tensor, but got tensor with ",
+                           value.rank(), " dimension(s).");
+             src = broadcast_to(convert(to_device(value, x.meta().device), x.dtype()), s);
+           }
+           common_device("index_fill", {x, index});
+           return call("prims.scatter", {x, num(dim), spread_index(index, dim, s), src});
+         }});
+
+  // index_put writes values at a tuple of index tensors, as x[indices] = values does
+  r.add({.schema = "index_put(input, indices, values, accumulate=False)",
+         .print_name = "torch.index_put",
+         .torch_names = {"torch.index_put", "torch.Tensor.index_put"},
+         .inplace_names = {"torch.Tensor.index_put_", "torch.index_put_"},
+         .impl = [](const Args& a) {
+           const Value& x = a.tensor(0);
+           std::vector<Value> indices = a.tensor_list(1);
+           THUNDER_CHECK(!a.bool_(3), NotImplemented,
+                         "index_put: accumulate=True is not supported yet; use index_add or scatter_add");
+           return call("setitem", {x, Value::sequence(indices), a.tensor_or_number(2)});
          }});
 }
 

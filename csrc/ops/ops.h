@@ -155,6 +155,8 @@ void register_nn_activation(Registry& r);
 void register_nn_loss_more(Registry& r);
 void register_nn_attention(Registry& r);
 void register_state(Registry& r);
+/// Arithmetic on symbolic numbers (numbers.cpp).
+void register_numbers(Registry& r);
 void register_factories(Registry& r);
 void register_random(Registry& r);
 

@@ -350,10 +350,12 @@ void register_reductions(Registry& r) {
   r.add({.schema = "cumsum(input, dim, *, dtype=None)",
          .print_name = "torch.cumsum",
          .torch_names = {"torch.cumsum", "torch.Tensor.cumsum"},
+         .inplace_names = {"torch.Tensor.cumsum_"},
          .impl = [](const Args& a) { return scan(a, "prims.cumsum"); }});
   r.add({.schema = "cumprod(input, dim, *, dtype=None)",
          .print_name = "torch.cumprod",
          .torch_names = {"torch.cumprod", "torch.Tensor.cumprod"},
+         .inplace_names = {"torch.Tensor.cumprod_"},
          .impl = [](const Args& a) { return scan(a, "prims.cumprod"); }});
 
   r.add({.schema = "topk(input, k, dim=-1, largest=True, sorted=True)",

@@ -1,6 +1,7 @@
 // Ops about where values live and what changes outside the trace: moves between devices, the
 // write-back of in-place updates into a trace's inputs, and switches of torch's grad mode.
 #include "ir/error.h"
+#include "ir/shape.h"
 #include "ops/ops.h"
 
 namespace thunder::ops {
@@ -19,6 +20,38 @@ void register_state(Registry& r) {
                           " does not fit ", dst.meta().str());
            return Value::none();
          }});
+
+  // Methods torch offers only in place, as functions: the frontend writes the result into the
+  // first argument. x.copy_(src): src broadcast to x's shape, cast to its dtype, moved to its
+  // device (aten::copy is the functional form torch itself uses)
+  r.add({.schema = "copy(input, src, non_blocking=False)",
+         .print_name = "torch.ops.aten.copy",
+         .inplace_names = {"torch.Tensor.copy_"},
+         .impl = [](const Args& a) {
+           const Value& x = a.tensor(0);
+           const Value& src = a.tensor(1);
+           THUNDER_CHECK(broadcast_shapes(src.shape(), x.shape()) == x.shape(), Runtime, "copy_: source of shape ",
+                         shape_str(src.shape()), " cannot be broadcast to the destination's shape ",
+                         shape_str(x.shape()));
+           return broadcast_to(convert(to_device(src, x.meta().device), x.dtype()), x.shape());
+         }});
+  // x.fill_(value): a number, or a zero-dim tensor
+  r.add({.schema = "fill(input, value)",
+         .print_name = "torch.fill",
+         .torch_names = {"torch.fill"},
+         .inplace_names = {"torch.Tensor.fill_", "torch.fill_"},
+         .impl = [](const Args& a) {
+           const Value& x = a.tensor(0);
+           const Value& value = a.tensor_or_number(1);
+           if (value.is_number()) return call("full_like", {x, value});
+           THUNDER_CHECK(value.rank() == 0, Runtime, "fill_ only supports 0-dimension value tensor but got tensor with ",
+                         value.rank(), " dimensions.");
+           return broadcast_to(convert(to_device(value, x.meta().device), x.dtype()), x.shape());
+         }});
+  r.add({.schema = "zero(input)",
+         .print_name = "torch.zeros_like",
+         .inplace_names = {"torch.Tensor.zero_", "torch.zero_"},
+         .impl = [](const Args& a) { return call("zeros_like", {a.tensor(0)}); }});
 
   // a tensor moved to another device (a zero-dim CPU tensor joining CUDA tensors, say)
   r.add({.schema = "prims.device_put(a, device)",

@@ -33,6 +33,7 @@ const Registry& op_table() {
     register_nn_loss_more(r);
     register_nn_attention(r);
     register_state(r);
+    register_numbers(r);
     register_factories(r);
     register_random(r);
     return r;

@@ -6,6 +6,7 @@ import samples_complex
 import samples_core
 import samples_elementwise
 import samples_factories
+import samples_inplace
 import samples_nn
 import samples_nn_more
 import samples_random
@@ -13,7 +14,7 @@ import samples_reductions
 import samples_shape
 from samples_common import mk
 
-RECORDS = samples_core.RECORDS + samples_elementwise.RECORDS + samples_factories.RECORDS + samples_reductions.RECORDS + samples_shape.RECORDS + samples_nn.RECORDS + samples_random.RECORDS + samples_complex.RECORDS + samples_nn_more.RECORDS
+RECORDS = samples_core.RECORDS + samples_elementwise.RECORDS + samples_factories.RECORDS + samples_reductions.RECORDS + samples_shape.RECORDS + samples_nn.RECORDS + samples_random.RECORDS + samples_complex.RECORDS + samples_nn_more.RECORDS + samples_inplace.RECORDS
 
 
 def sample_cases(device="cpu"):

@@ -26,14 +26,9 @@ class DataDependentError(RuntimeError):
     """Python needed a tensor's value (bool(t), t.item(), ...) while tracing, where only metadata exists."""
 
 
-# torch.autocast changes the dtypes ops return, which traces record; until autocast is a transform,
-# calls and traced regions under it are refused rather than run with the wrong metadata
+# whether torch.autocast is on for any device type (calls under it take the Python path, which
+# keys the cache on the autocast state)
 any_autocast_enabled = getattr(torch._C, "_is_any_autocast_enabled", lambda: torch.is_autocast_enabled())
-
-AUTOCAST_MESSAGE = (
-    "torch.autocast is not supported by thunder yet: under it, ops return other dtypes than the trace records. "
-    "Call the compiled function outside autocast, or cast inputs and parameters to the dtype you want"
-)
 
 
 def is_internal_file(filename):

@@ -22,14 +22,18 @@ from torch.utils._pytree import register_dataclass, tree_flatten, tree_unflatten
 
 import thunder.prims as _prims
 from thunder import _C
-from thunder.frontend import errors
+from thunder.frontend import autocast, errors
 from thunder.frontend.proxies import TensorProxy, Tracer
 from thunder.frontend.fallback import CALLABLES as fallback_callables
 from thunder.frontend.review import CellRead, Review
 
-_CACHE_OPTIONS = ("constant values", "no caching")
+_CACHE_OPTIONS = ("constant values", "symbolic values", "no caching")
 _NUMBER_TYPES = (bool, int, float, complex)
 _CONSTANT_TYPES = (*_NUMBER_TYPES, str, type(None), torch.dtype, torch.device)
+# Python number types that cache="symbolic values" makes trace inputs (bools stay constants: they
+# mostly pick a branch)
+_SYMBOLIC_TYPES = (int, float)
+_SYMBOLIC = "<symbolic>"
 _ids = itertools.count()
 _MISSING = object()
 # how many specializations one compiled function keeps (least recently used ones go first), and
@@ -58,9 +62,11 @@ def _flatten(tree):
     return _flatten(tree)
 
 
-def _leaf_key(x):
+def _leaf_key(x, symbolic=False):
     if isinstance(x, torch.Tensor):
         return (torch.Tensor, x.shape, x.dtype, x.device, x.requires_grad)
+    if symbolic and type(x) in _SYMBOLIC_TYPES:
+        return (type(x), _SYMBOLIC)  # the value is checked by the specialization's number guards
     # the type is part of the key: 1, 1.0 and True are equal as dict keys but trace differently
     return (type(x), x)
 
@@ -72,10 +78,13 @@ def _tensor_meta(t):
 _TENSOR_TYPES = (torch.Tensor, torch.nn.Parameter)
 
 
-def _dispatch_check(x):
-    """What the C++ dispatcher checks for one positional argument."""
+def _dispatch_check(x, type_only=False):
+    """What the C++ dispatcher checks for one positional argument (a symbolic number whose value
+    the trace does not depend on: only its type)."""
     if isinstance(x, torch.Tensor):
         return ("tensor", _TENSOR_TYPES, tuple(x.shape), x.dtype, x.device, x.requires_grad)
+    if type_only:
+        return ("type", type(x))
     return ("value", x)
 
 
@@ -109,10 +118,18 @@ class _Specialization:
         # nothing to check beyond what the C++ dispatcher checks
         self.n_leaves = None  # set by the compiler: the number of flattened input leaves
         self.prologue = None  # PrologueTrace
+        # symbolic numbers: the argument positions that are number inputs of the trace, and
+        # {position: (value, (file, line))} for those whose value the trace depends on
+        self.symbolic = frozenset()
+        self.number_guards = {}
+        self.autocast = None  # the autocast state it was traced under (autocast.state())
         self.stats = {}
         self.tick = 0
 
-    def matches(self):
+    def matches(self, flat):
+        for i, (v, _) in self.number_guards.items():
+            if type(flat[i]) is not type(v) or flat[i] != v:
+                return False
         for g in self.guards:
             if not g.ok():
                 return False
@@ -125,7 +142,11 @@ class _Specialization:
     def __call__(self, flat):
         inputs = [flat[i] for i in self.arg_positions]
         inputs += [get() for get, _ in self.extra_inputs]
-        out = self.fn(*inputs)
+        if self.autocast is not None:
+            with autocast.disabled(self.autocast):  # the trace holds autocast's casts already
+                out = self.fn(*inputs)
+        else:
+            out = self.fn(*inputs)
         return tree_unflatten([out] if self.single_output else list(out), self.out_spec)
 
 
@@ -159,6 +180,8 @@ def _describe_leaf(key):
         return f"a tensor {str(device)} {str(dtype).removeprefix('torch.')}{list(shape)}" + (
             " requiring grad" if rg else ""
         )
+    if key[1] is _SYMBOLIC:
+        return f"a symbolic {key[0].__name__}"
     return f"{key[0].__name__} {key[1]!r}"
 
 
@@ -168,11 +191,18 @@ class PrologueTrace:
     Plain positional calls are checked by the C++ dispatcher; other calls by the Python cache
     key. Both check exactly what this text lists."""
 
-    def __init__(self, names, flat, extra_names, extra, reads, has_module):
+    def __init__(self, names, flat, extra_names, extra, reads, has_module, symbolic=(), number_guards=None):
         self.lines = []
-        for name, x in zip(names, flat):
+        number_guards = number_guards or {}
+        for i, (name, x) in enumerate(zip(names, flat)):
             if isinstance(x, torch.Tensor):
                 self.lines.append(_tensor_check(name, x))
+            elif i in number_guards:
+                file, line = number_guards[i][1]
+                self.lines.append(f"check_value({name}, {type(x).__name__}, {x!r})  # symbolic, but the trace "
+                                  f"depends on its value at {file}:{line}")
+            elif i in symbolic:
+                self.lines.append(f"check_type({name}, {type(x).__name__})  # symbolic: an input of the trace")
             else:
                 self.lines.append(f"check_value({name}, {type(x).__name__}, {x!r})")
         for name, (_, t) in zip(extra_names, extra):
@@ -187,7 +217,8 @@ class PrologueTrace:
                               f"check_{kind.replace(' ', '_')}({r.name!r}, {how!r}, {shown})")
         if has_module:
             self.lines.append("check_training_flags()  # every submodule's train/eval mode")
-        self.inputs = [n for n, x in zip(names, flat) if isinstance(x, torch.Tensor)] + list(extra_names)
+        self.inputs = [n for i, (n, x) in enumerate(zip(names, flat)) if isinstance(x, torch.Tensor) or i in symbolic]
+        self.inputs += list(extra_names)
 
     def __str__(self):
         body = "\n".join("  " + line for line in self.lines)
@@ -261,19 +292,26 @@ class ThunderFunction:
         target = self._module if self._module is not None else self._fn
         return getattr(target, "__qualname__", None) or type(target).__qualname__
 
-    def _recompile_reason(self, key):
+    def _recompile_reason(self, key, flat=None):
         """Which input differs from the closest earlier specialization, in words."""
         if key is None or not self._cache:
             return None
-        spec, grad, leaves = key
-        for old_spec, old_grad, old_leaves in self._cache:
+        spec, grad, amp, leaves = key
+        for old_spec, old_grad, old_amp, old_leaves in self._cache:
             if old_spec != spec or len(old_leaves) != len(leaves):
                 continue
             if old_grad != grad:
                 return "the grad mode changed"
+            if old_amp != amp:
+                return "the autocast state changed"
             for i, (a, b) in enumerate(zip(old_leaves, leaves)):
                 if a != b:
                     return f"input {i} changed from {_describe_leaf(a)} to {_describe_leaf(b)}"
+            for entry in self._cache[(old_spec, old_grad, old_amp, old_leaves)]:
+                for i, (v, (file, line)) in entry.number_guards.items():
+                    if flat is not None and flat[i] != v:
+                        return (f"input {i}, a symbolic {type(v).__name__}, changed from {v!r} to {flat[i]!r} and the "
+                                f"trace depends on its value at {file}:{line}")
             return "a guarded global or module state changed"
         return "the structure of the arguments changed"
 
@@ -308,30 +346,33 @@ class ThunderFunction:
         return run
 
     def _call_slow(self, args, kwargs):
-        if errors.any_autocast_enabled():
-            raise errors.UnsupportedConstructError("thunder.jit: " + errors.AUTOCAST_MESSAGE)
         flat, spec = _flatten((args, kwargs))
+        amp = autocast.state() if errors.any_autocast_enabled() else None
         entry = None
         key = None
         if self._cache_mode != "no caching":
             try:
-                key = (spec, torch.is_grad_enabled(), tuple(_leaf_key(x) for x in flat))
+                symbolic = self._cache_mode == "symbolic values"
+                key = (spec, torch.is_grad_enabled(), amp, tuple(_leaf_key(x, symbolic) for x in flat))
                 for candidate in self._cache.get(key, ()):
-                    if candidate.matches():
+                    if candidate.matches(flat):
                         entry = candidate
                         break
             except TypeError:  # an unhashable leaf: _compile explains which
                 key = None
         if entry is None:
             self._misses += 1
-            reason = self._recompile_reason(key) if self._misses > 1 else None
+            reason = self._recompile_reason(key, flat) if self._misses > 1 else None
             entry = self._compile(args, kwargs, flat, spec)
+            entry.autocast = amp
             entry.tick = self._dispatch.touch(entry)
             if key is not None:
                 self._cache.setdefault(key, []).append(entry)
-                if not kwargs and len(flat) == len(args) and all(x is y for x, y in zip(flat, args)):
+                # the dispatcher serves calls outside autocast only
+                if amp is None and not kwargs and len(flat) == len(args) and all(x is y for x, y in zip(flat, args)):
                     self._dispatch.add(
-                        [_dispatch_check(x) for x in args],
+                        [_dispatch_check(x, i in entry.symbolic and i not in entry.number_guards)
+                         for i, x in enumerate(args)],
                         key[1],
                         entry,
                         self._dispatch_target(entry),
@@ -365,9 +406,13 @@ class ThunderFunction:
         builder = _C.TraceBuilder()
         tracer = Tracer(builder, fallback=self._fallback)
         proxied, positions = [], []
+        symbolic = self._cache_mode == "symbolic values"
         for i, (name, x) in enumerate(zip(names, flat)):
             if isinstance(x, torch.Tensor):
                 proxied.append(tracer.add_input(name, x))
+                positions.append(i)
+            elif symbolic and type(x) in _SYMBOLIC_TYPES:
+                proxied.append(tracer.add_number_input(name, x, i))
                 positions.append(i)
             else:
                 proxied.append(x)
@@ -453,8 +498,10 @@ class ThunderFunction:
         entry = _Specialization(traces, fn, positions, extra_inputs, guards, out_spec, single)
         entry.n_leaves = len(flat)
         entry.extra_sources = extra_sources
+        entry.symbolic = frozenset(i for i in positions if not isinstance(flat[i], torch.Tensor))
+        entry.number_guards = dict(tracer.guarded)
         entry.prologue = PrologueTrace(names, flat, [i.name for i in traces[0].inputs[len(positions):]], extra,
-                                       review.reads, state is not None)
+                                       review.reads, state is not None, entry.symbolic, entry.number_guards)
         entry.stats = {
             "trace": traced - started,
             "passes": {t.header: t.seconds for t in traces[1:]},
@@ -473,7 +520,9 @@ def jit(fn=None, *, cache="constant values", decompose=False, fallback=True):
     parameters and buffers. Tracing happens on a call whose inputs the cache has not seen.
 
     cache: "constant values" (default) specializes on the values of non-tensor arguments;
-        "no caching" retraces on every call.
+        "symbolic values" makes int and float arguments inputs of the trace, so a new value reuses
+        it unless the trace depends on the value (a shape, a branch, an index into a Python list:
+        those values are guarded and a change recompiles); "no caching" retraces on every call.
     decompose: run every op as its prims (checks decompositions against torch; slower).
     fallback: run torch calls outside the op table as opaque torch calls (output metadata from
         torch's meta device, a warning once per op); False makes them an UnsupportedOpError.

@@ -11,8 +11,10 @@ from torch.overrides import TorchFunctionMode
 from torch.utils._pytree import tree_map
 
 from thunder import _C
-from thunder.frontend import errors, interception
+from thunder.frontend import autocast, errors, interception
 from thunder.frontend.module_overrides import module_overrides
+from thunder.frontend.numbers import NumberProxy, concrete, contains_proxy
+from thunder.frontend.views import ViewTracker
 from thunder.runtime.torch_types import FROM_DTYPE, TO_DTYPE
 
 
@@ -65,8 +67,8 @@ class Tracer(TorchFunctionMode):
 
     In-place updates are made functional: `x.add_(y)` records `add(x, y)` and rebinds the proxy
     `x` to the result, so later reads see the new value; updated inputs are written back at the
-    end of the trace (`prims.copy_`). Views are tracked so that an update through a view, which
-    torch would make visible through its base, is never silently lost.
+    end of the trace (`prims.copy_`). Views are tracked (views.py) so that an update through a view
+    reaches its base and the base's other views, as torch's shared storage makes it.
     """
 
     def __init__(self, builder, fallback=True):
@@ -78,12 +80,12 @@ class Tracer(TorchFunctionMode):
         # traced calls: id -> (tensor, proxy); they become extra inputs of the trace
         self.lifted = {}
         self._inputs = []  # (proxy, the value it had as an input)
-        self._view_base = {}  # id(view proxy) -> base proxy (the root of its view chain)
-        self._views = {}  # id(base proxy) -> its view proxies
+        self.views = ViewTracker(self)  # views, so updates through them reach their bases
         self._stale = {}  # id(proxy) -> why it may no longer be read
-        # id(view proxy) -> (parent proxy, index) for views made by indexing: an update of such a
-        # view is written through into its parent with setitem
-        self._index_views = {}
+        # symbolic numbers (cache="symbolic values"): flattened argument position -> (value, the
+        # user's (file, line)) for each number whose value the trace depends on
+        self.guarded = {}
+        self.symbolic = False  # whether any symbolic number is an input
 
     def __enter__(self):
         self._overrides = module_overrides()
@@ -103,6 +105,53 @@ class Tracer(TorchFunctionMode):
         proxy = self.proxy(value)
         self._inputs.append((proxy, value))
         return proxy
+
+    def add_number_input(self, name, value, position):
+        """A trace input for the symbolic number `value` (an int or float argument)."""
+        v = self.builder.add_number_input(name, "int" if type(value) is int else "float")
+        self.symbolic = True
+        return NumberProxy(self, value, v, position, v.name)
+
+    def guard_number(self, proxy):
+        """Records that the trace depends on the value of a symbolic number (its first such use)."""
+        self.guarded.setdefault(proxy._position, (proxy._value, errors.user_location()))
+
+    def _index_tensor(self, n, like, loc):
+        """A 0-dim int64 tensor holding the symbolic int `n`, on `like`'s device: indexing with it
+        selects what indexing with the int would, without fixing its value."""
+        v = self._record(interception.symbol("full"), ((), n), {"dtype": torch.int64, "device": like.device}, loc)
+        return self.proxy(v)
+
+    def _symbolic_call(self, sym, args, kwargs, loc):
+        """Records a call whose arguments hold symbolic numbers; returns (output, sym, args, kwargs)
+        as recorded. Numbers stay symbolic where the op takes them as operands; an int index
+        becomes a 0-dim index tensor and narrow's start an index range (a fixed-length window at
+        a symbolic offset); anything else (shapes, dims, slice bounds) guards the number."""
+        x = args[0] if args else None
+        if sym.name == "narrow" and isinstance(x, TensorProxy) and not kwargs and len(args) == 4:
+            dim, start, length = concrete(args[1]), args[2], concrete(args[3])
+            if type(start) is NumberProxy and type(start._value) is int and type(dim) is int and type(length) is int:
+                dim = dim + x.ndim if dim < 0 else dim
+                idx = self._record(interception.symbol("arange"), (length,), {"device": x.device}, loc)
+                idx = self._record(interception.symbol("add"), (idx, start), {}, loc)
+                sym = interception.symbol("__getitem__")
+                args = (x, (slice(None),) * dim + (self.proxy(idx),))
+        if sym.name in ("__getitem__", "setitem") and isinstance(x, TensorProxy) and len(args) >= 2:
+            index = args[1]
+            items = index if isinstance(index, tuple) else (index,)
+            if not any(isinstance(i, (torch.Tensor, list)) for i in items if not isinstance(i, NumberProxy)):
+                items = tuple(
+                    self._index_tensor(i, x, loc) if type(i) is NumberProxy and type(i._value) is int else i
+                    for i in items
+                )
+                args = (x, items if isinstance(index, tuple) else items[0], *args[2:])
+        if contains_proxy((args, kwargs)):
+            try:
+                return self._record(sym, args, kwargs, loc), sym, args, kwargs
+            except (TypeError, ValueError, IndexError, RuntimeError, NotImplementedError):
+                pass  # the op needs the number's value: guard it
+            args, kwargs = concrete(args), concrete(kwargs)
+        return self._record(sym, args, kwargs, loc), sym, args, kwargs
 
     def proxy(self, value):
         p = self._proxies.get(value.name)
@@ -171,29 +220,7 @@ class Tracer(TorchFunctionMode):
                     loc,
                 )
             value = self._record(interception.symbol("prims.convert_element_type"), (value, dst), {}, loc)
-        through = self._index_views.get(id(target))
-        if through is not None and id(target) not in self._stale:
-            parent, index = through
-            target._thunder_value = value
-            self._proxies[value.name] = target
-            updated = self._record(interception.symbol("setitem"), (parent, index, value), {}, loc)
-            self._write(parent, updated, what, loc)  # marks the base's other views stale
-            self._stale.pop(id(target), None)  # this view holds its new values
-            return target
-        base = self._view_base.get(id(target))
-        if base is not None:
-            if any(base is p for p, _ in self._inputs):
-                raise errors.UnsupportedConstructError(
-                    f"{what} updates a view of the input '{base._thunder_value.name}' in place; thunder does not "
-                    "support writing through views into inputs yet (update the input itself)" + errors.where(loc)
-                )
-            self._stale[id(base)] = f"'{base._thunder_value.name}' was updated in place through a view; " \
-                "thunder does not support reading it afterwards yet"
-        for v in self._views.get(id(target), ()):
-            self._stale[id(v)] = "this view's base was updated in place afterwards; thunder does not support " \
-                "reading the view after that yet"
-        target._thunder_value = value
-        self._proxies[value.name] = target
+        self.views.write(target, value, what, loc)
         return target
 
     def _write_updates(self, sym, args, kwargs, out, func, loc):
@@ -205,6 +232,11 @@ class Tracer(TorchFunctionMode):
             if isinstance(target, TensorProxy):
                 self._write(target, next(new_values), interception.describe(func), loc)
         return out[0]
+
+    def _rebind(self, proxy, value):
+        """The proxy object stands for `value` from now on."""
+        proxy._thunder_value = value
+        self._proxies[value.name] = proxy
 
     def write_back_inputs(self):
         """Copies the final value of every input updated in place into that input.
@@ -228,8 +260,6 @@ class Tracer(TorchFunctionMode):
             if entry.reflected:
                 args = (args[1], args[0], *args[2:])
             loc = errors.user_location()
-            if errors.any_autocast_enabled():
-                raise errors.UnsupportedConstructError(errors.AUTOCAST_MESSAGE + errors.where(loc))
             if any(isinstance(x, torch.Generator) for x in (*args, *kwargs.values())):
                 raise errors.with_location(
                     NotImplementedError(
@@ -239,6 +269,7 @@ class Tracer(TorchFunctionMode):
                     loc,
                 )
             args, kwargs = self._prepare((args, kwargs), loc)
+            user_args, user_kwargs = args, kwargs
             out_target = kwargs.pop("out", None) if "out" not in sym.param_names else None
             inplace = entry.inplace
             if "inplace" in sym.param_names:
@@ -247,7 +278,12 @@ class Tracer(TorchFunctionMode):
                     inplace = True
                     kwargs.pop("inplace", None)
                     args = args[:i]
-            out = self._record(sym, args, kwargs, loc)
+            if not inplace and out_target is None and errors.any_autocast_enabled():
+                args, kwargs = autocast.cast_args(self, sym.name, args, kwargs, loc)
+            if self.symbolic and contains_proxy((args, kwargs)):
+                out, sym, args, kwargs = self._symbolic_call(sym, args, kwargs, loc)
+            else:
+                out = self._record(sym, args, kwargs, loc)
             if sym.updates and isinstance(out, tuple):
                 out = self._write_updates(sym, args, kwargs, out, func, loc)
             if sym is interception.symbol("prims.set_grad_enabled"):
@@ -262,14 +298,8 @@ class Tracer(TorchFunctionMode):
                 named = getattr(torch.return_types, sym.name, None)
                 if named is not None:
                     result = named(result)
-            if sym.name == "__getitem__" and isinstance(result, TensorProxy) and isinstance(args[0], TensorProxy):
-                self._index_views[id(result)] = (args[0], args[1])
             if sym.view and isinstance(args[0], TensorProxy):
-                base = self._view_base.get(id(args[0]), args[0])
-                for view in result if isinstance(result, (tuple, list)) else (result,):
-                    if isinstance(view, TensorProxy):
-                        self._view_base[id(view)] = base
-                        self._views.setdefault(id(base), []).append(view)
+                self.views.add(func, user_args, user_kwargs, sym, args, kwargs, result)
             return result
         if func in interception.PASSTHROUGH:
             return func(*args, **kwargs)
@@ -285,12 +315,14 @@ class Tracer(TorchFunctionMode):
                 + errors.where(errors.user_location())
             )
         loc = errors.user_location()
-        if errors.any_autocast_enabled():
-            raise errors.UnsupportedConstructError(errors.AUTOCAST_MESSAGE + errors.where(loc))
         if not self.fallback:
             raise errors.UnsupportedOpError(f"{interception.describe(func)} is not supported by thunder yet" + errors.where(loc))
         from thunder.frontend import fallback
 
+        args, kwargs = concrete(args), concrete(kwargs)
+        if errors.any_autocast_enabled():
+            args, kwargs = autocast.cast_args(self, getattr(func, "__name__", ""), self._prepare(args, loc),
+                                              self._prepare(kwargs, loc), loc)
         return fallback.record(self, func, args, kwargs, loc)
 
 
