@@ -42,6 +42,7 @@ const Symbol& alias_symbol() {
       .fusion = FusionClass::Shape,
       .aten = "lambda a: a",
       .impl = [](const Args& a) { return TraceBuilder::current().new_tensor(a.tensor(0).meta()); },
+      .vjp = [](const Args&, const Value&, const Value& g) -> std::vector<Value> { return {g}; },
   });
   return sym;
 }
@@ -106,6 +107,10 @@ Value TraceBuilder::add_input(const std::string& hint, TensorMeta meta) {
   Value v = Value::tensor(name, std::move(meta));
   inputs_.push_back(v);
   return v;
+}
+
+void TraceBuilder::reserve_names(const std::unordered_set<std::string>& names) {
+  names_.insert(names.begin(), names.end());
 }
 
 Value TraceBuilder::new_tensor(TensorMeta meta) { return Value::tensor(fresh_name(), std::move(meta)); }

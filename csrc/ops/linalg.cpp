@@ -49,7 +49,23 @@ Value matmul_meta(const Args& a) {
 }  // namespace
 
 void register_linalg(Registry& r) {
-  r.add({.schema = "prims.matmul(a, b)", .fusion = FusionClass::Opaque, .aten = "torch.matmul", .impl = matmul_meta});
+  // vectors become a row (left) or a column (right); batch dims that broadcast are summed back
+  r.add({.schema = "prims.matmul(a, b)",
+         .fusion = FusionClass::Opaque,
+         .aten = "torch.matmul",
+         .impl = matmul_meta,
+         .vjp = [](const Args& args, const Value&, const Value& g) -> std::vector<Value> {
+           const Value &a = args[0], &b = args[1];
+           Value a2 = a.rank() == 1 ? reshape_to(a, {1, a.shape()[0]}) : a;
+           Value b2 = b.rank() == 1 ? reshape_to(b, {b.shape()[0], 1}) : b;
+           Shape gs = g.shape();
+           if (a.rank() == 1) gs.insert(gs.end() - (b.rank() == 1 ? 0 : 1), 1);
+           if (b.rank() == 1) gs.push_back(1);
+           Value g2 = reshape_to(g, gs);
+           Value ga = sum_to_shape(call("prims.matmul", {g2, transpose_last(b2)}), a2.shape());
+           Value gb = sum_to_shape(call("prims.matmul", {transpose_last(a2), g2}), b2.shape());
+           return {reshape_to(ga, a.shape()), reshape_to(gb, b.shape())};
+         }});
 
   r.add({.schema = "matmul(input, other)",
          .print_name = "torch.matmul",

@@ -29,6 +29,14 @@ void register_index_prims(Registry& r) {
            Shape s = t.shape();
            s[dim] = numel(idx.shape());
            return new_tensor(s, t.dtype(), t.meta().device);
+         },
+         // index_add into zeros, as a scatter_add of the index spread over the cotangent's shape
+         .vjp = [](const Args& a, const Value&, const Value& g) -> std::vector<Value> {
+           int64_t dim = a.int_(2);
+           Shape column(g.rank(), 1);
+           column[dim] = g.shape()[dim];
+           Value idx = broadcast_to(reshape_to(convert(a[1], DType::Int64), column), g.shape());
+           return {call("prims.scatter_add", {zeros_like(a[0]), a[2], idx, g}), Value(), Value()};
          }});
 
   r.add({.schema = "prims.take_along_axis(a, indices, dim)",
@@ -44,6 +52,9 @@ void register_index_prims(Registry& r) {
              THUNDER_ASSERT(d == dim || idx.shape()[d] == t.shape()[d],
                             "prims.take_along_axis: indices must match the input outside dim");
            return new_tensor(idx.shape(), t.dtype(), t.meta().device);
+         },
+         .vjp = [](const Args& a, const Value&, const Value& g) -> std::vector<Value> {
+           return {call("prims.scatter_add", {zeros_like(a[0]), a[2], a[1], g}), Value(), Value()};
          }});
 }
 

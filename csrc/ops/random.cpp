@@ -109,6 +109,7 @@ std::string fill_call(const char* method, const std::vector<Value>& args, size_t
 void add(Registry& r, OpSpec spec) {
   spec.fusion = FusionClass::Opaque;
   spec.side_effect = true;
+  spec.differentiable = false;  // draws do not depend differentiably on their input
   r.add(std::move(spec));
 }
 
