@@ -342,6 +342,15 @@ NB_MODULE(_C, m) {
       },
       nb::arg("trace"), nb::arg("decompose") = false, nb::arg("verify") = false,
       "Runs the passes; returns every stage's trace, the execution trace last.");
+  m.def(
+      "run_grad_pipeline",
+      [](const Trace& t, bool decompose, bool verify) {
+        auto g = transforms::run_grad_pipeline(t, {.decompose = decompose, .verify = verify});
+        return nb::make_tuple(g.forward, g.backward, to_py_list(g.saved), g.cotangent_positions);
+      },
+      nb::arg("trace"), nb::arg("decompose") = false, nb::arg("verify") = false,
+      "Runs the passes with the grad transform; returns (forward stages, backward stages, saved proxies, the "
+      "positions of the outputs that take a cotangent).");
   thunder::bindings::register_prologue(m);
   m.def("verify", &verify, "Checks a trace's invariants; raises InternalError naming the first violation.");
 }

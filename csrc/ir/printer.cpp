@@ -24,7 +24,9 @@ bool is_default(const Param& p, const Value& v) {
   return p.default_value && equal_constants(p.default_value, v);
 }
 
-std::string call_str(const BoundSymbol& b) {
+}  // namespace
+
+std::string call_string(const BoundSymbol& b) {
   const Symbol& sym = *b.sym;
   if (sym.statement_printer()) {
     std::string s = sym.statement_printer()(b.args);
@@ -56,6 +58,8 @@ std::string call_str(const BoundSymbol& b) {
   return s + ")";
 }
 
+namespace {
+
 std::string annotation(const Value& p) {
   if (p.is_tensor()) return p.name() + ": \"" + p.meta().str() + "\"";
   static const char* kNames[] = {"bool", "int", "float", "complex"};
@@ -64,7 +68,7 @@ std::string annotation(const Value& p) {
 
 std::string statement(const BoundSymbol& b) {
   bool has_lhs = b.output.is_proxy() || b.output.is_sequence();
-  return has_lhs ? python_repr(b.output) + " = " + call_str(b) : call_str(b);
+  return has_lhs ? python_repr(b.output) + " = " + call_string(b) : call_string(b);
 }
 
 void print_bsym(std::ostringstream& os, const BoundSymbol& b, const std::string& indent) {

@@ -65,6 +65,12 @@ class Args {
 };
 
 using ImplFn = std::function<Value(const Args&)>;
+/// A vector-Jacobian product rule: from the call's arguments, its output and the cotangent of its
+/// output (for an op returning a sequence, a sequence with a null entry for each output that has
+/// no cotangent), the cotangent of each parameter, recorded into the current trace; trailing
+/// parameters without a cotangent may be left out. A null Value means no gradient (a non-differentiable or non-tensor argument); a parameter holding a
+/// sequence of tensors gets a sequence of cotangents (null entries allowed).
+using VjpFn = std::function<std::vector<Value>(const Args& args, const Value& out, const Value& g)>;
 using Kwargs = std::vector<std::pair<std::string, Value>>;
 
 /// What op files write to declare an op; Registry::add turns it into a Symbol.
@@ -102,6 +108,12 @@ struct OpSpec {
   /// string means the default `name(args)` spelling.
   std::function<std::string(const std::vector<Value>& args)> print;
   ImplFn impl;
+  /// The VJP rule. Without one, an op is differentiated through its decomposition (its
+  /// subsymbols); an op without either has no gradient (see `differentiable`).
+  VjpFn vjp;
+  /// False for ops whose outputs never carry a gradient (comparisons, argmax, factories):
+  /// the grad transform treats their outputs as constants instead of looking for a rule.
+  bool differentiable = true;
 };
 
 class Symbol {
@@ -122,6 +134,8 @@ class Symbol {
   bool side_effect() const { return spec_.side_effect; }
   const std::vector<std::string>& updates() const { return spec_.updates; }
   const ImplFn& impl() const { return spec_.impl; }
+  const VjpFn& vjp() const { return spec_.vjp; }
+  bool differentiable() const { return spec_.differentiable; }
   const auto& statement_printer() const { return spec_.print; }
   /// The schema as declared.
   const std::string& schema() const { return spec_.schema; }

@@ -42,6 +42,7 @@ const Symbol& alias_symbol() {
       .fusion = FusionClass::Shape,
       .aten = "lambda a: a",
       .impl = [](const Args& a) { return TraceBuilder::current().new_tensor(a.tensor(0).meta()); },
+      .vjp = [](const Args&, const Value&, const Value& g) -> std::vector<Value> { return {g}; },
   });
   return sym;
 }
@@ -116,6 +117,10 @@ std::string TraceBuilder::input_name(const std::string& hint) {
   for (int i = 1; names_.count(name); ++i) name = base + "_" + std::to_string(i);
   names_.insert(name);
   return name;
+}
+
+void TraceBuilder::reserve_names(const std::unordered_set<std::string>& names) {
+  names_.insert(names.begin(), names.end());
 }
 
 Value TraceBuilder::new_tensor(TensorMeta meta) { return Value::tensor(fresh_name(), std::move(meta)); }

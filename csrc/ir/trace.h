@@ -65,6 +65,8 @@ class TraceBuilder {
   Value add_number_input(const std::string& hint, NumberType type);
   /// A fresh tensor proxy named t0, t1, ...
   Value new_tensor(TensorMeta meta);
+  /// Marks names as taken (by another trace this one's names must not collide with).
+  void reserve_names(const std::unordered_set<std::string>& names);
   /// A fresh unique name with the given prefix.
   std::string fresh_name(const std::string& prefix = "t");
   /// Binds and records a call of `sym`; returns its output.
@@ -117,6 +119,9 @@ const Symbol& del_symbol();
 Value record(const Symbol& sym, std::vector<Value> positional, const Kwargs& kwargs = {});
 /// Shorthand for TraceBuilder::current().new_tensor(...), used by meta rules.
 Value new_tensor(Shape shape, DType dtype, Device device);
+
+/// The Python expression of one call (`torch.add(a, b)`), as the trace prints it.
+std::string call_string(const BoundSymbol& b);
 
 /// Checks a trace's invariants: every proxy bound once and before use, at the top level and in
 /// subsymbols, and every call's meta rule, re-run on its arguments, reproduces its outputs.

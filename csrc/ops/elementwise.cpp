@@ -42,7 +42,7 @@ Value elementwise_meta(const Args& a, bool bool_result) {
 enum class Numbers { Any, NotFirst, None };
 
 void prim(Registry& r, std::string schema, std::string aten, std::string py_operator = "", bool bool_result = false,
-          Numbers numbers = Numbers::Any) {
+          Numbers numbers = Numbers::Any, VjpFn vjp = nullptr) {
   r.add({.schema = std::move(schema),
          .fusion = FusionClass::Elementwise,
          .py_operator = std::move(py_operator),
@@ -52,15 +52,73 @@ void prim(Registry& r, std::string schema, std::string aten, std::string py_oper
              THUNDER_ASSERT(!a[i].is_number() || numbers == Numbers::Any || (numbers == Numbers::NotFirst && i > 0),
                             a.symbol().name(), ": operand ", i, " must be a tensor");
            return elementwise_meta(a, bool_result);
-         }});
+         },
+         .vjp = std::move(vjp),
+         .differentiable = !bool_result});
+}
+
+// VJP rules of the unary prims, in terms of the operand x, the result y and the cotangent g.
+using UnaryVjp = Value (*)(const Value& x, const Value& y, const Value& g);
+using namespace pm;
+constexpr double kPi = 3.14159265358979323846;
+
+struct UnaryPrim {
+  const char* name;
+  UnaryVjp vjp;  // nullptr: the result is piecewise constant, its gradient zero
+};
+
+const UnaryPrim kUnaryPrims[] = {
+    {"neg", [](const Value&, const Value&, const Value& g) { return -g; }},
+    {"exp", [](const Value&, const Value& y, const Value& g) { return g * y; }},
+    {"expm1", [](const Value&, const Value& y, const Value& g) { return g * (y + 1); }},
+    {"log", [](const Value& x, const Value&, const Value& g) { return g / x; }},
+    {"log1p", [](const Value& x, const Value&, const Value& g) { return g / (x + 1); }},
+    {"log2", [](const Value& x, const Value&, const Value& g) { return g / (x * std::log(2.0)); }},
+    {"log10", [](const Value& x, const Value&, const Value& g) { return g / (x * std::log(10.0)); }},
+    {"sqrt", [](const Value&, const Value& y, const Value& g) { return g / (y * 2); }},
+    {"sin", [](const Value& x, const Value&, const Value& g) { return g * cos(x); }},
+    {"cos", [](const Value& x, const Value&, const Value& g) { return g * -sin(x); }},
+    {"tan", [](const Value&, const Value& y, const Value& g) { return g * (y * y + 1); }},
+    {"asin", [](const Value& x, const Value&, const Value& g) { return g / sqrt(1 - x * x); }},
+    {"acos", [](const Value& x, const Value&, const Value& g) { return -g / sqrt(1 - x * x); }},
+    {"atan", [](const Value& x, const Value&, const Value& g) { return g / (x * x + 1); }},
+    {"sinh", [](const Value& x, const Value&, const Value& g) { return g * cosh(x); }},
+    {"cosh", [](const Value& x, const Value&, const Value& g) { return g * sinh(x); }},
+    {"tanh", [](const Value&, const Value& y, const Value& g) { return g * (1 - y * y); }},
+    {"asinh", [](const Value& x, const Value&, const Value& g) { return g / sqrt(x * x + 1); }},
+    {"acosh", [](const Value& x, const Value&, const Value& g) { return g / sqrt(x * x - 1); }},
+    {"atanh", [](const Value& x, const Value&, const Value& g) { return g / (1 - x * x); }},
+    {"erf", [](const Value& x, const Value&, const Value& g) { return g * (2 / std::sqrt(kPi)) * exp(-(x * x)); }},
+    {"erfc", [](const Value& x, const Value&, const Value& g) { return g * (-2 / std::sqrt(kPi)) * exp(-(x * x)); }},
+    {"lgamma", [](const Value& x, const Value&, const Value& g) { return g * call("prims.digamma", {x}); }},
+    {"digamma", [](const Value& x, const Value&, const Value& g) { return g * call("prims.polygamma", {num(1), x}); }},
+    {"floor", nullptr},
+    {"ceil", nullptr},
+    {"round", nullptr},
+    {"trunc", nullptr},
+};
+
+VjpFn unary_vjp(UnaryVjp rule) {
+  return [rule](const Args& a, const Value& y, const Value& g) -> std::vector<Value> {
+    return {rule ? rule(a[0], y, g) : zeros_like(a[0])};
+  };
 }
 
 void register_prims(Registry& r) {
   // unary prims: the torch function of the same name computes each of them
-  for (const char* name : {"neg", "exp", "expm1", "log", "log1p", "log2", "log10", "sqrt", "sin", "cos", "tan",
-                           "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "erf", "erfc",
-                           "lgamma", "floor", "ceil", "round", "trunc"})
-    prim(r, cat("prims.", name, "(a)"), cat("torch.", name));
+  for (const UnaryPrim& u : kUnaryPrims)
+    prim(r, cat("prims.", u.name, "(a)"), cat("torch.", u.name), "", false, Numbers::Any, unary_vjp(u.vjp));
+  // lgamma's derivative, and digamma's (polygamma(1, x): its first argument is the order)
+  r.add({.schema = "prims.polygamma(n, a)",
+         .fusion = FusionClass::Elementwise,
+         .aten = "torch.polygamma",
+         .impl = [](const Args& a) {
+           const Value& t = a.tensor(1);
+           return new_tensor(t.shape(), t.dtype(), t.meta().device);
+         },
+         .vjp = [](const Args& a, const Value&, const Value& g) -> std::vector<Value> {
+           return {Value(), g * call("prims.polygamma", {num(a[0].as_int() + 1), a[1]})};
+         }});
   // complex -> real
   r.add({.schema = "prims.abs(a)",
          .fusion = FusionClass::Elementwise,
@@ -68,28 +126,70 @@ void register_prims(Registry& r) {
          .impl = [](const Args& a) {
            const Value& t = a.tensor(0);
            return new_tensor(t.shape(), to_real(t.dtype()), t.meta().device);
+         },
+         // g * sign(x), zero at zero (torch's sgn); real tensors only
+         .vjp = [](const Args& a, const Value&, const Value& g) -> std::vector<Value> {
+           const Value& x = a[0];
+           THUNDER_CHECK(!is_complex(x.dtype()), NotImplemented, "abs: the gradient of complex abs is not supported yet");
+           return {where(gt(x, num(0)), g, where(lt(x, num(0)), -g, zeros_like(g)))};
          }});
 
   // binary prims. prims.div divides integers with truncation (C's `/`), so that every prim keeps its
   // operands' dtype; it must not take an integer number first (Python's `/` would divide truly).
-  prim(r, "prims.add(a, b)", "torch.add", "+");
-  prim(r, "prims.sub(a, b)", "torch.sub", "-");
-  prim(r, "prims.mul(a, b)", "torch.mul", "*");
+  // Binary VJP rules get the operands a and b (either may be a number, which gets no cotangent).
+  auto binary = [](Value (*ga)(const Value&, const Value&, const Value&, const Value&),
+                   Value (*gb)(const Value&, const Value&, const Value&, const Value&)) -> VjpFn {
+    return [ga, gb](const Args& args, const Value& y, const Value& g) -> std::vector<Value> {
+      const Value &a = args[0], &b = args[1];
+      return {a.is_tensor() ? ga(a, b, y, g) : Value(), b.is_tensor() ? gb(a, b, y, g) : Value()};
+    };
+  };
+  using V = const Value&;
+  prim(r, "prims.add(a, b)", "torch.add", "+", false, Numbers::Any,
+       binary([](V, V, V, V g) { return g; }, [](V, V, V, V g) { return g; }));
+  prim(r, "prims.sub(a, b)", "torch.sub", "-", false, Numbers::Any,
+       binary([](V, V, V, V g) { return g; }, [](V, V, V, V g) { return -g; }));
+  prim(r, "prims.mul(a, b)", "torch.mul", "*", false, Numbers::Any,
+       binary([](V, V b, V, V g) { return g * b; }, [](V a, V, V, V g) { return g * a; }));
   prim(r, "prims.div(a, b)",
        "lambda a, b: torch.div(a, b, rounding_mode=None if torch.result_type(a, b).is_floating_point or "
        "torch.result_type(a, b).is_complex else 'trunc')",
-       "/");
-  prim(r, "prims.pow(a, b)", "torch.pow", "**");
+       "/", false, Numbers::Any,
+       binary([](V, V b, V, V g) { return g / b; }, [](V a, V b, V, V g) { return -g * a / (b * b); }));
+  // torch's pow_backward: zero where the exponent is 0 (base) or where the base is 0 and the
+  // exponent non-negative (exponent)
+  prim(r, "prims.pow(a, b)", "torch.pow", "**", false, Numbers::Any,
+       binary(
+           [](V a, V b, V, V g) {
+             Value d = g * b * call("prims.pow", {a, b.is_tensor() ? b - 1 : num(b.as_double() - 1)});
+             return b.is_tensor() ? where(eq(b, num(0)), zeros_like(d), d) : b.as_double() == 0 ? zeros_like(d) : d;
+           },
+           [](V a, V b, V y, V g) {
+             Value d = g * y * (a.is_tensor() ? log(a) : num(std::log(a.as_double())));
+             if (!a.is_tensor()) return a.as_double() == 0 ? zeros_like(d) : d;
+             return where(bitwise_and(eq(a, num(0)), ge(b, num(0))), zeros_like(d), d);
+           }));
   prim(r, "prims.bitwise_and(a, b)", "torch.bitwise_and", "&");
   prim(r, "prims.bitwise_or(a, b)", "torch.bitwise_or", "|");
   prim(r, "prims.bitwise_xor(a, b)", "torch.bitwise_xor", "^");
-  prim(r, "prims.fmod(a, b)", "torch.fmod", "", false, Numbers::NotFirst);
-  prim(r, "prims.copysign(a, b)", "torch.copysign", "", false, Numbers::NotFirst);
-  // NaN-propagating
-  prim(r, "prims.maximum(a, b)", "torch.maximum", "", false, Numbers::None);
-  prim(r, "prims.minimum(a, b)", "torch.minimum", "", false, Numbers::None);
-  prim(r, "prims.atan2(a, b)", "torch.atan2", "", false, Numbers::None);
-  prim(r, "prims.hypot(a, b)", "torch.hypot", "", false, Numbers::None);
+  prim(r, "prims.fmod(a, b)", "torch.fmod", "", false, Numbers::NotFirst,
+       binary([](V, V, V, V g) { return g; }, [](V a, V b, V, V g) { return -g * trunc(a / b); }));
+  // torch's copysign backward: g * y / a, zero where a is zero; none for the sign's source
+  prim(r, "prims.copysign(a, b)", "torch.copysign", "", false, Numbers::NotFirst,
+       binary([](V a, V, V y, V g) { return where(eq(a, num(0)), zeros_like(g), g * (y / a)); },
+              [](V, V b, V, V) { return zeros_like(b); }));
+  // NaN-propagating; ties split the gradient in halves, as torch does
+  prim(r, "prims.maximum(a, b)", "torch.maximum", "", false, Numbers::None,
+       binary([](V a, V b, V, V g) { return where(eq(a, b), g / 2, where(lt(a, b), zeros_like(g), g)); },
+              [](V a, V b, V, V g) { return where(eq(a, b), g / 2, where(gt(a, b), zeros_like(g), g)); }));
+  prim(r, "prims.minimum(a, b)", "torch.minimum", "", false, Numbers::None,
+       binary([](V a, V b, V, V g) { return where(eq(a, b), g / 2, where(gt(a, b), zeros_like(g), g)); },
+              [](V a, V b, V, V g) { return where(eq(a, b), g / 2, where(lt(a, b), zeros_like(g), g)); }));
+  prim(r, "prims.atan2(a, b)", "torch.atan2", "", false, Numbers::None,
+       binary([](V a, V b, V, V g) { return g * b / (a * a + b * b); },
+              [](V a, V b, V, V g) { return -g * a / (a * a + b * b); }));
+  prim(r, "prims.hypot(a, b)", "torch.hypot", "", false, Numbers::None,
+       binary([](V a, V, V y, V g) { return g * a / y; }, [](V, V b, V y, V g) { return g * b / y; }));
   struct Cmp {
     const char* name;
     const char* op;
@@ -118,6 +218,11 @@ void register_prims(Registry& r) {
                THUNDER_ASSERT(number_fits(v.python_number_type(), t->dtype()), "prims.where: number does not fit");
            }
            return new_tensor(pred.shape(), t->dtype(), pred.meta().device);
+         },
+         .vjp = [](const Args& a, const Value&, const Value& g) -> std::vector<Value> {
+           Value z = zeros_like(g);
+           return {Value(), a[1].is_tensor() ? where(a[0], g, z) : Value(),
+                   a[2].is_tensor() ? where(a[0], z, g) : Value()};
          }});
   r.add({.schema = "prims.convert_element_type(a, dtype)",
          .fusion = FusionClass::Elementwise,
@@ -125,6 +230,10 @@ void register_prims(Registry& r) {
          .impl = [](const Args& a) {
            const Value& t = a.tensor(0);
            return new_tensor(t.shape(), *a.opt_dtype(1), t.meta().device);
+         },
+         .vjp = [](const Args& a, const Value&, const Value& g) -> std::vector<Value> {
+           if (!is_inexact(a[0].dtype())) return {Value()};
+           return {convert(g, a[0].dtype())};
          }});
 }
 

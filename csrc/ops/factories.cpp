@@ -159,7 +159,8 @@ void register_factories(Registry& r) {
                           : is_inexact(dt) ? Value::constant(value)
                                            : Value::constant(static_cast<int64_t>(value));
              return full(x.shape(), fill, dt, o.device);
-           }});
+           },
+           .differentiable = false});
   }
 
   r.add({.schema = "full(size, fill_value, *, dtype=None, layout=None, device=None, pin_memory=False, "
@@ -184,7 +185,8 @@ void register_factories(Registry& r) {
            if (!fill.is_number()) a.type_error(1, "a number");
            FactoryOptions o = factory_options(a, x.meta().device);
            return full(x.shape(), fill, o.dtype.value_or(x.dtype()), o.device);
-         }});
+         },
+         .differentiable = false});
 
   r.add({.schema = "tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False)",
          .print_name = "torch.tensor",

@@ -422,6 +422,15 @@ void register_indexing(Registry& r) {
          .impl = [](const Args& a) {
            const Value& t = a.tensor(0);
            return new_tensor(t.shape(), t.dtype(), t.meta().device);
+         },
+         // the input keeps the cotangent where it was not overwritten; the value gets what it
+         // wrote, summed over its broadcast
+         .vjp = [](const Args& a, const Value&, const Value& g) -> std::vector<Value> {
+           Value ga = call("prims.setitem", {g, a[1], fill_value(num(0), g.dtype())});
+           const Value& v = a[2];
+           if (!v.is_tensor() || !is_inexact(v.dtype())) return {ga};
+           Value gv = sum_to_shape(call("__getitem__", {g, a[1]}), v.shape());
+           return {ga, Value(), convert(gv, v.dtype())};
          }});
   // `x[index] = value`; the frontend writes the result back into x (an in-place update)
   r.add({.schema = "setitem(input, index, value)",
@@ -430,11 +439,30 @@ void register_indexing(Registry& r) {
          .fusion = FusionClass::Opaque,
          .impl = setitem});
 
-  r.add({.schema = "prims.gather(a, dim, index)", .aten = "torch.gather", .impl = gather_meta});
-  r.add({.schema = "prims.scatter(a, dim, index, src)", .aten = "torch.scatter", .impl = scatter_meta});
-  r.add({.schema = "prims.scatter_add(a, dim, index, src)", .aten = "torch.scatter_add", .impl = [](const Args& a) {
+  // gather's cotangent adds back into the places it read; scatter's source reads the cotangent
+  // where it wrote, and the overwritten places of the input get none
+  r.add({.schema = "prims.gather(a, dim, index)",
+         .aten = "torch.gather",
+         .impl = gather_meta,
+         .vjp = [](const Args& a, const Value&, const Value& g) -> std::vector<Value> {
+           return {call("prims.scatter_add", {zeros_like(a[0]), a[1], a[2], g}), Value(), Value()};
+         }});
+  r.add({.schema = "prims.scatter(a, dim, index, src)",
+         .aten = "torch.scatter",
+         .impl = scatter_meta,
+         .vjp = [](const Args& a, const Value&, const Value& g) -> std::vector<Value> {
+           Value src = a[3];
+           Value ga = call("prims.scatter", {g, a[1], a[2], src.is_tensor() ? zeros_like(src) : fill_value(num(0), g.dtype())});
+           return {ga, Value(), Value(), src.is_tensor() ? call("prims.gather", {g, a[1], a[2]}) : Value()};
+         }});
+  r.add({.schema = "prims.scatter_add(a, dim, index, src)",
+         .aten = "torch.scatter_add",
+         .impl = [](const Args& a) {
            a.tensor(3);
            return scatter_meta(a);
+         },
+         .vjp = [](const Args& a, const Value&, const Value& g) -> std::vector<Value> {
+           return {g, Value(), Value(), call("prims.gather", {g, a[1], a[2]})};
          }});
   // a constant tensor from a nested list of ints, such as the list in x[[0, 2]]
   r.add({.schema = "prims.tensor(data, dtype, device)",

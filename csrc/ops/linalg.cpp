@@ -49,7 +49,23 @@ Value matmul_meta(const Args& a) {
 }  // namespace
 
 void register_linalg(Registry& r) {
-  r.add({.schema = "prims.matmul(a, b)", .fusion = FusionClass::Opaque, .aten = "torch.matmul", .impl = matmul_meta});
+  // vectors become a row (left) or a column (right); batch dims that broadcast are summed back
+  r.add({.schema = "prims.matmul(a, b)",
+         .fusion = FusionClass::Opaque,
+         .aten = "torch.matmul",
+         .impl = matmul_meta,
+         .vjp = [](const Args& args, const Value&, const Value& g) -> std::vector<Value> {
+           const Value &a = args[0], &b = args[1];
+           Value a2 = a.rank() == 1 ? reshape_to(a, {1, a.shape()[0]}) : a;
+           Value b2 = b.rank() == 1 ? reshape_to(b, {b.shape()[0], 1}) : b;
+           Shape gs = g.shape();
+           if (a.rank() == 1) gs.insert(gs.end() - (b.rank() == 1 ? 0 : 1), 1);
+           if (b.rank() == 1) gs.push_back(1);
+           Value g2 = reshape_to(g, gs);
+           Value ga = sum_to_shape(call("prims.matmul", {g2, transpose_last(b2)}), a2.shape());
+           Value gb = sum_to_shape(call("prims.matmul", {transpose_last(a2), g2}), b2.shape());
+           return {reshape_to(ga, a.shape()), reshape_to(gb, b.shape())};
+         }});
 
   r.add({.schema = "matmul(input, other)",
          .print_name = "torch.matmul",
@@ -83,6 +99,15 @@ void register_linalg(Registry& r) {
                          shape_str(y.shape()), ", got ", shape_str(b->shape()));
            using namespace pm;
            return y + broadcast_to(*b, y.shape());
+         },
+         // matmul's rule on (input, weight^T); the bias sums the cotangent over the batch
+         .vjp = [](const Args& a, const Value& y, const Value& g) -> std::vector<Value> {
+           const Value& w = a[1];
+           Value wt = w.rank() == 2 ? permute(w, {1, 0}) : w;
+           const Symbol& mm = op_table().at("prims.matmul");
+           std::vector<Value> gs = mm.vjp()(Args(mm, {a[0], wt}), y, g);
+           Value gw = w.rank() == 2 ? permute(gs[1], {1, 0}) : gs[1];
+           return {gs[0], gw, a[2].is_tensor() ? sum_to_shape(g, a[2].shape()) : Value()};
          }});
 
   // torch computes outer as a broadcast product (input[:, None] * vec2), so it promotes like mul

@@ -29,6 +29,14 @@ void register_index_prims(Registry& r) {
            Shape s = t.shape();
            s[dim] = numel(idx.shape());
            return new_tensor(s, t.dtype(), t.meta().device);
+         },
+         // index_add into zeros, as a scatter_add of the index spread over the cotangent's shape
+         .vjp = [](const Args& a, const Value&, const Value& g) -> std::vector<Value> {
+           int64_t dim = a.int_(2);
+           Shape column(g.rank(), 1);
+           column[dim] = g.shape()[dim];
+           Value idx = broadcast_to(reshape_to(convert(a[1], DType::Int64), column), g.shape());
+           return {call("prims.scatter_add", {zeros_like(a[0]), a[2], idx, g}), Value(), Value()};
          }});
 
   r.add({.schema = "prims.take_along_axis(a, indices, dim)",
@@ -44,6 +52,9 @@ void register_index_prims(Registry& r) {
              THUNDER_ASSERT(d == dim || idx.shape()[d] == t.shape()[d],
                             "prims.take_along_axis: indices must match the input outside dim");
            return new_tensor(idx.shape(), t.dtype(), t.meta().device);
+         },
+         .vjp = [](const Args& a, const Value&, const Value& g) -> std::vector<Value> {
+           return {call("prims.scatter_add", {zeros_like(a[0]), a[2], a[1], g}), Value(), Value()};
          }});
 }
 
@@ -76,6 +87,20 @@ void register_nn_index(Registry& r) {
            Shape out = idx.shape();
            out.push_back(w.shape()[1]);
            return nn::reshape(rows, out);
+         },
+         // the rows' cotangents added into a zero weight; padding_idx's row gets none
+         .vjp = [](const Args& a, const Value&, const Value& g) -> std::vector<Value> {
+           THUNDER_CHECK(!a[5].as_bool() && !a[6].as_bool(), NotImplemented,
+                         "embedding: the gradient with scale_grad_by_freq=True or sparse=True is not supported yet");
+           const Value& w = a[1];
+           int64_t n = numel(a[0].shape()), d = w.shape()[1];
+           Value idx = reshape_to(convert(a[0], DType::Int64), {n, 1});
+           Value rows = reshape_to(g, {n, d});
+           if (!a[2].is_none()) {
+             int64_t p = wrap_dim(a.int_(2), w.shape()[0]);
+             rows = pm::where(broadcast_to(pm::eq(idx, num(p)), {n, d}), zeros_like(rows), rows);
+           }
+           return {Value(), call("prims.scatter_add", {zeros_like(w), num(0), broadcast_to(idx, {n, d}), rows})};
          }});
 
   r.add({.schema = "one_hot(tensor, num_classes=-1)",

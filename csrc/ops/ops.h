@@ -114,7 +114,27 @@ Value copysign(const Value& a, const Value& b);
 Value bitwise_and(const Value& a, const Value& b);
 Value bitwise_or(const Value& a, const Value& b);
 Value bitwise_xor(const Value& a, const Value& b);
+Value ge(const Value& a, const Value& b);
+Value sin(const Value& a);
+Value cos(const Value& a);
+Value sinh(const Value& a);
+Value cosh(const Value& a);
 }  // namespace pm
+
+// ---- the vocabulary of VJP rules ---------------------------------------------------------------
+
+/// Zeros of t's shape, dtype and device (prims.full).
+Value zeros_like(const Value& t);
+/// Sums a broadcast cotangent back to `shape`: over the leading dims `shape` lacks and the dims
+/// where it has 1 (the VJP of prims.expand and of broadcasting).
+Value sum_to_shape(const Value& g, const Shape& shape);
+/// The VJP of a reduction over `dims` (sorted) without keepdim: g with the reduced dims put back
+/// as 1s, expanded to `shape`.
+Value unreduce(const Value& g, const std::vector<int64_t>& dims, const Shape& shape);
+/// Swaps the last two dims (rank >= 2).
+Value transpose_last(const Value& x);
+/// The cotangent `g` of a call's output (a sequence for multi-output ops) at position i, or null.
+Value cotangent_at(const Value& g, size_t i);
 
 // ---- factories: the options tensors are made with ---------------------------------------------
 

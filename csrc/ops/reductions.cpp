@@ -52,6 +52,15 @@ Value scan_prim_meta(const Args& a) {
   return new_tensor(t.shape(), t.dtype(), t.meta().device);
 }
 
+// topk and sort: the values' cotangent goes back to where the indices say they came from
+std::vector<Value> scatter_values_vjp(const Args& a, const Value& out, const Value& g) {
+  Value gv = cotangent_at(g, 0);
+  if (!gv) return {Value()};
+  const Value& x = a[0];
+  if (x.rank() == 0) return {gv};
+  return {call("prims.scatter_add", {zeros_like(x), a[2 - (a.symbol().name() == "prims.sort")], out.items()[1], gv})};
+}
+
 // argmax / argmin over one dim (a zero-dim tensor has only dim 0), the dim dropped
 Value arg_prim_meta(const Args& a) {
   const Value& t = a.tensor(0);
@@ -195,19 +204,63 @@ Value sort_impl(const Args& a) {
 }  // namespace
 
 void register_reductions(Registry& r) {
-  for (const char* name : {"sum", "amax", "amin"})
-    r.add({.schema = cat("prims.", name, "(a, dims)"), .fusion = FusionClass::Reduction, .aten = cat("torch.", name),
-           .impl = reduction_prim_meta});
+  using namespace pm;
+  r.add({.schema = "prims.sum(a, dims)",
+         .fusion = FusionClass::Reduction,
+         .aten = "torch.sum",
+         .impl = reduction_prim_meta,
+         .vjp = [](const Args& a, const Value&, const Value& g) -> std::vector<Value> {
+           return {unreduce(g, a.int_list(1), a[0].shape())};
+         }});
+  // amax / amin: the gradient is shared evenly among the elements equal to the extremum, as torch does
+  for (const char* name : {"amax", "amin"})
+    r.add({.schema = cat("prims.", name, "(a, dims)"),
+           .fusion = FusionClass::Reduction,
+           .aten = cat("torch.", name),
+           .impl = reduction_prim_meta,
+           .vjp = [](const Args& a, const Value& y, const Value& g) -> std::vector<Value> {
+             const Value& x = a[0];
+             std::vector<int64_t> dims = a.int_list(1);
+             // a NaN result came from the NaNs, which share its gradient
+             Value ys = unreduce(y, dims, x.shape());
+             Value mask = bitwise_or(eq(x, ys), bitwise_and(ne(x, x), ne(ys, ys)));
+             Value count = call("prims.sum", {convert(mask, x.dtype()), int_list(dims)});
+             return {where(mask, unreduce(g / count, dims, x.shape()), zeros_like(x))};
+           }});
   // torch.prod takes one dim: the reduced dims go last and are flattened into one
   r.add({.schema = "prims.prod(a, dims)",
          .fusion = FusionClass::Reduction,
          .aten = "lambda a, dims: torch.prod(a.permute([d for d in range(a.ndim) if d not in dims] + list(dims))"
                  ".flatten(a.ndim - len(dims)), -1)",
-         .impl = reduction_prim_meta});
-  r.add({.schema = "prims.argmax(a, dim)", .aten = "torch.argmax", .impl = arg_prim_meta});
-  r.add({.schema = "prims.argmin(a, dim)", .aten = "torch.argmin", .impl = arg_prim_meta});
-  r.add({.schema = "prims.cumsum(a, dim)", .aten = "torch.cumsum", .impl = scan_prim_meta});
-  r.add({.schema = "prims.cumprod(a, dim)", .aten = "torch.cumprod", .impl = scan_prim_meta});
+         .impl = reduction_prim_meta,
+         // y / x: exact where x has no zeros (a zero makes this NaN; torch computes the product of the others)
+         .vjp = [](const Args& a, const Value& y, const Value& g) -> std::vector<Value> {
+           std::vector<int64_t> dims = a.int_list(1);
+           const Shape& s = a[0].shape();
+           return {unreduce(g, dims, s) * unreduce(y, dims, s) / a[0]};
+         }});
+  r.add({.schema = "prims.argmax(a, dim)", .aten = "torch.argmax", .impl = arg_prim_meta, .differentiable = false});
+  r.add({.schema = "prims.argmin(a, dim)", .aten = "torch.argmin", .impl = arg_prim_meta, .differentiable = false});
+  // reversed cumulative sums
+  r.add({.schema = "prims.cumsum(a, dim)",
+         .aten = "torch.cumsum",
+         .impl = scan_prim_meta,
+         .vjp = [](const Args& a, const Value&, const Value& g) -> std::vector<Value> {
+           if (g.rank() == 0) return {g};
+           Value d = int_list({a.int_(1)});
+           Value flipped = call("prims.flip", {g, d});
+           return {call("prims.flip", {call("prims.cumsum", {flipped, a[1]}), d})};
+         }});
+  // sum over k >= i of g_k y_k / x_i (exact where x has no zeros)
+  r.add({.schema = "prims.cumprod(a, dim)",
+         .aten = "torch.cumprod",
+         .impl = scan_prim_meta,
+         .vjp = [](const Args& a, const Value& y, const Value& g) -> std::vector<Value> {
+           if (g.rank() == 0) return {g};
+           Value d = int_list({a.int_(1)});
+           Value flipped = call("prims.flip", {g * y, d});
+           return {call("prims.flip", {call("prims.cumsum", {flipped, a[1]}), d}) / a[0]};
+         }});
   r.add({.schema = "prims.topk(a, k, dim, largest, sorted)",
          .aten = "torch.topk",
          .impl = [](const Args& a) {
@@ -218,7 +271,8 @@ void register_reductions(Registry& r) {
            Shape s = t.shape();
            if (t.rank()) s[d] = k;
            return Value::sequence({new_tensor(s, t.dtype(), t.meta().device), new_tensor(s, DType::Int64, t.meta().device)});
-         }});
+         },
+         .vjp = scatter_values_vjp});
   r.add({.schema = "prims.sort(a, dim, descending, stable)",
          .aten = "lambda a, dim, descending, stable: torch.sort(a, dim=dim, descending=descending, stable=stable)",
          .impl = [](const Args& a) {
@@ -228,7 +282,8 @@ void register_reductions(Registry& r) {
            (void)a.bool_(2), (void)a.bool_(3);
            return Value::sequence({new_tensor(t.shape(), t.dtype(), t.meta().device),
                                    new_tensor(t.shape(), DType::Int64, t.meta().device)});
-         }});
+         },
+         .vjp = scatter_values_vjp});
 
   r.add({.schema = "sum(input, dim=None, keepdim=False, *, dtype=None)",
          .print_name = "torch.sum",

@@ -188,8 +188,19 @@ void register_shape(Registry& r) {
            THUNDER_ASSERT(numel(s) == numel(t.shape()) && std::all_of(s.begin(), s.end(), [](int64_t d) { return d >= 0; }),
                           "prims.reshape: ", shape_str(t.shape()), " cannot become ", shape_str(s));
            return new_tensor(s, t.dtype(), t.meta().device);
+         },
+         .vjp = [](const Args& a, const Value&, const Value& g) -> std::vector<Value> {
+           return {call("prims.reshape", {g, int_list(a[0].shape())})};
          }});
-  r.add({.schema = "prims.permute(a, dims)", .fusion = FusionClass::Shape, .aten = "torch.permute", .impl = permute_meta});
+  r.add({.schema = "prims.permute(a, dims)",
+         .fusion = FusionClass::Shape,
+         .aten = "torch.permute",
+         .impl = permute_meta,
+         .vjp = [](const Args& a, const Value&, const Value& g) -> std::vector<Value> {
+           std::vector<int64_t> perm = a.int_list(1), inverse(perm.size());
+           for (size_t i = 0; i < perm.size(); ++i) inverse[perm[i]] = static_cast<int64_t>(i);
+           return {call("prims.permute", {g, int_list(inverse)})};
+         }});
   r.add({.schema = "prims.expand(a, shape)",
          .fusion = FusionClass::Shape,
          .aten = "torch.Tensor.expand",
@@ -198,6 +209,9 @@ void register_shape(Registry& r) {
            Shape s = a.int_list(1);
            THUNDER_ASSERT(expand_shape(t.shape(), s) == s, "prims.expand: bad target shape");
            return new_tensor(s, t.dtype(), t.meta().device);
+         },
+         .vjp = [](const Args& a, const Value&, const Value& g) -> std::vector<Value> {
+           return {sum_to_shape(g, a[0].shape())};
          }});
   r.add({.schema = "prims.cat(tensors, dim)",
          .fusion = FusionClass::Shape,
@@ -213,13 +227,51 @@ void register_shape(Registry& r) {
              out[dim] += ts[i].shape()[dim];
            }
            return new_tensor(out, ts[0].dtype(), ts[0].meta().device);
+         },
+         // each operand's slice of the cotangent
+         .vjp = [](const Args& a, const Value&, const Value& g) -> std::vector<Value> {
+           int64_t dim = a.int_(1), start = 0;
+           std::vector<Value> gs;
+           for (const auto& t : a[0].items()) {
+             int64_t n = t.shape()[dim];
+             gs.push_back(slice_dim(g, dim, start, start + n));
+             start += n;
+           }
+           return {Value::sequence(gs), Value()};
          }});
   // a strided window of every dim: [start, end) by step, in range, step > 0
   r.add({.schema = "prims.slice(a, start_indices, end_indices, strides)",
          .fusion = FusionClass::Shape,
          .aten = "lambda a, start_indices, end_indices, strides: "
                  "a[tuple(slice(*b) for b in zip(start_indices, end_indices, strides))]",
-         .impl = slice_meta});
+         .impl = slice_meta,
+         // the cotangent spread back over the window: each strided dim interleaves step - 1 zeros
+         // (a new trailing dim padded to the step, then merged), then every dim pads to the input
+         .vjp = [](const Args& a, const Value&, const Value& g) -> std::vector<Value> {
+           const Value& x = a[0];
+           std::vector<int64_t> start = a.int_list(1), step = a.int_list(3);
+           Value y = g;
+           std::vector<int64_t> widths;
+           for (int64_t d = 0; d < x.rank(); ++d) {
+             int64_t n = y.shape()[d];
+             if (step[d] > 1 && n > 0) {
+               Shape wide = y.shape();
+               wide.insert(wide.begin() + d + 1, 1);
+               y = call("prims.reshape", {y, int_list(wide)});
+               std::vector<int64_t> pad(2 * y.rank(), 0);
+               pad[2 * (d + 1) + 1] = step[d] - 1;
+               y = call("prims.pad", {y, fill_value(num(0), y.dtype()), int_list(pad)});
+               Shape merged = y.shape();
+               merged[d] *= step[d];
+               merged.erase(merged.begin() + d + 1);
+               y = call("prims.reshape", {y, int_list(merged)});
+             }
+             int64_t len = y.shape()[d];
+             widths.push_back(start[d]);
+             widths.push_back(x.shape()[d] - start[d] - len);
+           }
+           return {call("prims.pad", {y, fill_value(num(0), y.dtype()), int_list(widths)})};
+         }});
   // pads (or, with negative widths, crops) each dim: `pad` is [low0, high0, low1, high1, ...] in
   // dim order; `value` has the tensor's Python type
   r.add({.schema = "prims.pad(a, value, pad)",
@@ -237,6 +289,12 @@ void register_shape(Registry& r) {
              THUNDER_ASSERT(out[d] >= 0, "prims.pad: negative size");
            }
            return new_tensor(out, t.dtype(), t.meta().device);
+         },
+         // padding with negated widths crops what was padded and zero-fills what was cropped
+         .vjp = [](const Args& a, const Value&, const Value& g) -> std::vector<Value> {
+           std::vector<int64_t> pad = a.int_list(2);
+           for (auto& p : pad) p = -p;
+           return {call("prims.pad", {g, fill_value(num(0), g.dtype()), int_list(pad)}), Value()};
          }});
   r.add({.schema = "prims.flip(a, dims)",
          .fusion = FusionClass::Shape,
@@ -248,6 +306,9 @@ void register_shape(Registry& r) {
              THUNDER_ASSERT(dims[i] >= 0 && dims[i] < t.rank() && (i == 0 || dims[i] > dims[i - 1]),
                             "prims.flip: dims must be sorted, unique and in range");
            return new_tensor(t.shape(), t.dtype(), t.meta().device);
+         },
+         .vjp = [](const Args& a, const Value&, const Value& g) -> std::vector<Value> {
+           return {call("prims.flip", {g, a[1]})};
          }});
   // [start, start + step, ...), `length` elements; the index tensors masks are built from
   r.add({.schema = "prims.iota(length, start, step, dtype, device)",

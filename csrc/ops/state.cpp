@@ -63,7 +63,30 @@ void register_state(Registry& r) {
            THUNDER_ASSERT(d.is_constant() && std::holds_alternative<Device>(d.constant_value()),
                           "prims.device_put: expected a device");
            return new_tensor(t.shape(), t.dtype(), std::get<Device>(d.constant_value()));
+         },
+         .vjp = [](const Args& a, const Value&, const Value& g) -> std::vector<Value> {
+           return {to_device(g, a[0].meta().device), Value()};
          }});
+
+  // The gradient of an opaque call without a VJP rule, for backward traces: the call (a lambda
+  // of the tensors it reads, printed as code) runs again under torch.autograd with those tensors;
+  // returns the gradients of the tensors `needs` marks, one each
+  r.add({.schema = "prims.recompute_vjp(fn, inputs, cotangents, needs)",
+         .fusion = FusionClass::Opaque,
+         .aten = "lambda *a: __import__('thunder.runtime.autograd', fromlist=['recompute_vjp']).recompute_vjp(*a)",
+         .print = [](const std::vector<Value>& args) {
+           return cat("prims.recompute_vjp(", std::get<std::string>(args.at(0).constant_value()), ", ",
+                      python_repr(args.at(1)), ", ", python_repr(args.at(2)), ", ", python_repr(args.at(3)), ")");
+         },
+         .impl = [](const Args& a) {
+           std::vector<Value> grads;
+           const auto& inputs = a.tensor_list(1);
+           const auto& needs = a[3].items();
+           for (size_t i = 0; i < inputs.size(); ++i)
+             if (needs.at(i).as_bool()) grads.push_back(new_tensor(inputs[i].shape(), inputs[i].dtype(), inputs[i].meta().device));
+           return Value::sequence(std::move(grads));
+         },
+         .differentiable = false});
 
   // torch.no_grad() / torch.enable_grad() blocks inside traced code: the switch happens at the
   // same point of the execution trace as in the user's program

@@ -142,6 +142,42 @@ Value tanh(const Value& a) { return call("prims.tanh", {a}); }
 Value trunc(const Value& a) { return call("prims.trunc", {a}); }
 Value le(const Value& a, const Value& b) { return call("prims.le", {a, b}); }
 Value where(const Value& pred, const Value& a, const Value& b) { return call("prims.where", {pred, a, b}); }
+Value ge(const Value& a, const Value& b) { return call("prims.ge", {a, b}); }
+Value sin(const Value& a) { return call("prims.sin", {a}); }
+Value cos(const Value& a) { return call("prims.cos", {a}); }
+Value sinh(const Value& a) { return call("prims.sinh", {a}); }
+Value cosh(const Value& a) { return call("prims.cosh", {a}); }
 }  // namespace pm
+
+Value zeros_like(const Value& t) {
+  return call("prims.full", {int_list(t.shape()), fill_value(num(0), t.dtype()), Value::constant(t.dtype()),
+                             Value::constant(t.meta().device)});
+}
+
+Value sum_to_shape(const Value& g, const Shape& shape) {
+  if (g.shape() == shape) return g;
+  int64_t lead = g.rank() - static_cast<int64_t>(shape.size());
+  THUNDER_ASSERT(lead >= 0, "sum_to_shape: ", shape_str(g.shape()), " cannot sum to ", shape_str(shape));
+  std::vector<int64_t> dims;
+  for (int64_t d = 0; d < g.rank(); ++d)
+    if (d < lead || (shape[d - lead] == 1 && g.shape()[d] != 1)) dims.push_back(d);
+  return reshape_to(reduce("prims.sum", g, dims, false), shape);
+}
+
+Value unreduce(const Value& g, const std::vector<int64_t>& dims, const Shape& shape) {
+  return broadcast_to(reshape_to(g, reduced_shape(shape, dims, true)), shape);
+}
+
+Value transpose_last(const Value& x) {
+  std::vector<int64_t> perm;
+  for (int64_t d = 0; d < x.rank(); ++d) perm.push_back(d);
+  std::swap(perm[perm.size() - 1], perm[perm.size() - 2]);
+  return permute(x, perm);
+}
+
+Value cotangent_at(const Value& g, size_t i) {
+  if (!g || !g.is_sequence() || i >= g.items().size()) return Value();
+  return g.items()[i];
+}
 
 }  // namespace thunder::ops

@@ -28,4 +28,14 @@ struct PipelineOptions {
 /// computation trace first and the execution trace last.
 std::vector<Trace> run_pipeline(Trace computation, const PipelineOptions& options);
 
+/// The pipeline of a computation that needs gradients: the stages of the forward trace (the
+/// computation trace first, the forward execution trace last) and of the backward trace, with the
+/// grad transform's saved list and cotangent positions (see GradTraces).
+struct GradPipeline {
+  std::vector<Trace> forward, backward;
+  std::vector<Value> saved;
+  std::vector<int64_t> cotangent_positions;
+};
+GradPipeline run_grad_pipeline(Trace computation, const PipelineOptions& options);
+
 }  // namespace thunder::transforms

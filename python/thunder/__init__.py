@@ -17,6 +17,7 @@ from thunder.frontend.jit import (
     cache_misses,
     compile_stats,
     jit,
+    last_backward_traces,
     last_prologue_traces,
     last_traces,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "ThunderModule",
     "last_traces",
     "last_prologue_traces",
+    "last_backward_traces",
     "compile_stats",
     "CompileStats",
     "cache_hits",

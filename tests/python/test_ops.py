@@ -6,6 +6,7 @@ from torch.utils._pytree import tree_flatten, tree_map
 
 import thunder
 from samples import sample_cases
+from samples_common import FLOATS as FLOAT_DTYPES
 from thunder.runtime.torch_types import FROM_DTYPE
 
 torch.manual_seed(0)  # samples are made at collection time
@@ -128,3 +129,72 @@ def test_docs_ops_md_is_generated_from_the_table():
     script = Path(__file__).resolve().parents[2] / "scripts" / "gen_ops_md.py"
     result = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+# ---- gradients ----------------------------------------------------------------------------------
+# Every float64 sample, and the first sample of every other float dtype: thunder's grad transform
+# gives torch.autograd's gradients for random cotangents.
+GRAD_CASES = [c for c in CASES if c[2] in FLOAT_DTYPES and not c[1].random and (c[2] == torch.float64 or c[0].endswith("-0"))]
+
+
+def grad_tolerance(dtype, expected):
+    """float64 and float32: torch's defaults; float16/bfloat16 gradients are computed in float32 and
+    rounded once where torch's kernels may round intermediates: a few units in the last place of
+    the largest gradient."""
+    if dtype not in (torch.float16, torch.bfloat16):
+        return {}
+    eps = torch.finfo(dtype).eps
+    finite = expected.detach().abs()[torch.isfinite(expected)]
+    scale = finite.max().item() if finite.numel() else 1.0
+    return {"rtol": 4 * eps, "atol": 4 * eps * max(scale, 1.0)}
+
+
+def with_grad(args, kwargs, first_only):
+    """Copies of the arguments whose float tensors (or only the first one) require grad, and
+    those tensors."""
+    leaves = []
+
+    def copy(x):
+        if isinstance(x, torch.Tensor) and x.is_floating_point() and not (first_only and leaves):
+            x = x.detach().clone().requires_grad_()
+            leaves.append(x)
+        return x
+
+    return tree_map(copy, args), tree_map(copy, kwargs), leaves
+
+
+def vjp(fn, args, kwargs, cotangents=None, first_only=False):
+    """fn's outputs that require grad, the cotangents used (random ones made when not given) and
+    the gradients of the inputs (None where an input gets none)."""
+    args, kwargs, leaves = with_grad(args, kwargs, first_only)
+    outs = [o for o in tree_flatten(fn(*args, **kwargs))[0] if isinstance(o, torch.Tensor) and o.requires_grad]
+    if cotangents is None:
+        cotangents = [torch.randn_like(o) for o in outs]
+    if not outs:
+        return outs, cotangents, [None] * len(leaves)
+    return outs, cotangents, torch.autograd.grad(outs, leaves, cotangents, allow_unused=True)
+
+
+@pytest.mark.parametrize("case", GRAD_CASES, ids=[c[0] for c in GRAD_CASES])
+def test_grad_matches_eager(case):
+    _, rec, dtype, args, kwargs = case
+    torch.manual_seed(0)
+    first_only = False
+    try:
+        outs, cotangents, expected = vjp(rec.fn, args, kwargs)
+    except (RuntimeError, TypeError) as e:
+        # torch differentiates some ops for their first input only (norms' running statistics,
+        # losses' weights); an op it cannot differentiate at all has nothing to compare with
+        first_only = True
+        try:
+            outs, cotangents, expected = vjp(rec.fn, args, kwargs, first_only=True)
+        except (RuntimeError, TypeError):
+            pytest.skip(f"torch.autograd does not differentiate this sample: {str(e).splitlines()[0]}")
+    got_outs, _, got = vjp(thunder.jit(rec.fn), args, kwargs, cotangents, first_only)
+    # the same outputs carry gradients (integer and bool results, comparisons, argmax do not)
+    assert [tuple(o.shape) for o in got_outs] == [tuple(o.shape) for o in outs]
+    for g, e in zip(got, expected):
+        if e is None or g is None:  # None means zeros to autograd
+            assert (e is None and g is None) or not (g if e is None else e).any()
+            continue
+        torch.testing.assert_close(g, e, equal_nan=True, **grad_tolerance(dtype, e))

@@ -26,6 +26,7 @@ from thunder.frontend import autocast, errors
 from thunder.frontend.proxies import TensorProxy, Tracer
 from thunder.frontend.fallback import CALLABLES as fallback_callables
 from thunder.frontend.review import CellRead, Review
+from thunder.runtime import autograd as _autograd
 
 _CACHE_OPTIONS = ("constant values", "symbolic values", "no caching")
 _NUMBER_TYPES = (bool, int, float, complex)
@@ -490,9 +491,22 @@ class ThunderFunction:
         all_inputs = [x for x in flat if isinstance(x, torch.Tensor)] + [t for _, t in extra]
         computation.grad_enabled = torch.is_grad_enabled() and any(t.requires_grad for t in all_inputs)
         traced = time.perf_counter()
-        traces = _C.run_pipeline(computation, decompose=self._decompose, verify=_verify_enabled())
+        backward_traces, saved = [], []
+        if computation.grad_enabled:
+            traces, backward_traces, saved, cotangent_positions = _C.run_grad_pipeline(
+                computation, decompose=self._decompose, verify=_verify_enabled())
+        else:
+            traces = _C.run_pipeline(computation, decompose=self._decompose, verify=_verify_enabled())
         passed = time.perf_counter()
-        fn = _python_function(traces[-1], next(_ids))
+        tag = next(_ids)
+        fn = _python_function(traces[-1], tag)
+        if computation.grad_enabled:
+            leaves = [computation.output] if single else list(computation.output)
+            is_tensor = [isinstance(x, _C.Value) and x.is_tensor for x in leaves]
+            constants = [x for x, t in zip(leaves, is_tensor) if not t]
+            plan = _autograd.GradPlan(fn, _python_function(backward_traces[-1], f"{tag} backward"), len(saved),
+                                      cotangent_positions, is_tensor, single, constants)
+            fn = _autograd.make_grad_function(plan)
         done = time.perf_counter()
         extra_inputs = [(get, _tensor_meta(t)) for get, t in extra]
         entry = _Specialization(traces, fn, positions, extra_inputs, guards, out_spec, single)
@@ -500,14 +514,17 @@ class ThunderFunction:
         entry.extra_sources = extra_sources
         entry.symbolic = frozenset(i for i in positions if not isinstance(flat[i], torch.Tensor))
         entry.number_guards = dict(tracer.guarded)
+        entry.backward_traces = backward_traces
         entry.prologue = PrologueTrace(names, flat, [i.name for i in traces[0].inputs[len(positions):]], extra,
                                        review.reads, state is not None, entry.symbolic, entry.number_guards)
         entry.stats = {
             "trace": traced - started,
-            "passes": {t.header: t.seconds for t in traces[1:]},
+            "passes": {t.header: t.seconds for t in traces[1:]}
+            | {f"{t.header} (backward)": t.seconds for t in backward_traces},
             "transform": passed - traced,
             "codegen": done - passed,
             "total": done - started,
+            "saved_for_backward_bytes": _autograd.saved_bytes(saved),
         }
         self._compile_seconds += done - started
         return entry
@@ -554,6 +571,15 @@ def last_traces(f):
     return list(f._dispatch.last.traces)
 
 
+def last_backward_traces(f):
+    """The backward traces of the last call's specialization (empty when it needed no grads): the
+    grad transform's backward trace first, the one that runs last."""
+    f = _compiled(f)
+    if f._dispatch.last is None:
+        raise RuntimeError("last_backward_traces: the function has not been called yet")
+    return list(f._dispatch.last.backward_traces)
+
+
 def last_prologue_traces(f):
     """The prologue of the last call's specialization: the checks a call must pass to reuse it."""
     f = _compiled(f)
@@ -573,6 +599,8 @@ class CompileStats:
     compile_seconds: float
     # the last specialization's compile, by stage: trace (review and tracing), each pass, codegen
     last_compile: dict = field(default_factory=dict)
+    # bytes of the tensors the last specialization saves for backward (0 without grads)
+    saved_for_backward_bytes: int = 0
 
     def __str__(self):
         lines = [
@@ -586,6 +614,7 @@ class CompileStats:
             for name, sec in s["passes"].items():
                 lines.append(f"  pass {name}: {sec * 1e3:.3f} ms")
             lines.append(f"  codegen: {s['codegen'] * 1e3:.2f} ms")
+            lines.append(f"saved for backward: {self.saved_for_backward_bytes} bytes")
         return "\n".join(lines)
 
 
@@ -601,6 +630,7 @@ def compile_stats(f):
         specializations=sum(len(v) for v in f._cache.values()),
         compile_seconds=f._compile_seconds,
         last_compile=dict(last.stats) if last is not None else {},
+        saved_for_backward_bytes=last.stats.get("saved_for_backward_bytes", 0) if last is not None else 0,
     )
 
 

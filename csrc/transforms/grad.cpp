@@ -1,0 +1,242 @@
+// The grad transform. Forward: walk the computation trace, tracking which proxies carry a gradient
+// (inputs that require grad, and float results of calls that read one while grad mode is on);
+// calls that carry one and have a VJP rule are taped, composites without a rule are replaced by
+// their subsymbols. Backward: replay the tape in reverse, each rule recording into a new trace,
+// cotangents of values used several times summed. Whatever forward value backward reads is saved.
+#include "transforms/grad.h"
+
+#include <unordered_map>
+#include <unordered_set>
+
+#include "ir/error.h"
+#include "ops/ops.h"
+#include "transforms/passes.h"
+
+namespace thunder::transforms {
+
+namespace {
+
+bool carries_gradient(const Value& p) { return p.is_tensor() && is_inexact(p.dtype()); }
+
+struct ForwardWalk {
+  std::vector<BoundSymbol> bsyms;
+  std::vector<BoundSymbol> tape;
+  std::unordered_set<const ValueNode*> requires_grad;
+  bool grad_mode = true;
+
+  void walk(const BoundSymbol& b) {
+    const Symbol& sym = *b.sym;
+    if (sym.name() == "prims.set_grad_enabled") {
+      // the forward trace runs with grad disabled (inside an autograd.Function); the switch only
+      // decides which calls are differentiated
+      grad_mode = b.args.at(0).as_bool();
+      return;
+    }
+    bool needed = false;
+    if (grad_mode)
+      for (const auto& p : b.input_proxies()) needed = needed || requires_grad.count(p.node());
+    bool float_out = false;
+    for (const auto& p : b.output_proxies()) float_out = float_out || carries_gradient(p);
+    if (!needed || !float_out || !sym.differentiable()) {
+      bsyms.push_back(b);
+      return;
+    }
+    if (sym.vjp()) {
+      bsyms.push_back(b);
+      tape.push_back(b);
+      for (const auto& p : b.output_proxies())
+        if (carries_gradient(p)) requires_grad.insert(p.node());
+      return;
+    }
+    if (!b.subsymbols.empty()) {
+      for (const auto& sub : b.subsymbols) walk(sub);
+      // eager marks every float result of a differentiable op as requiring grad, even where the
+      // gradient is zero (sign, floor): so do we, its cotangent goes nowhere
+      for (const auto& p : b.output_proxies())
+        if (carries_gradient(p)) requires_grad.insert(p.node());
+      return;
+    }
+    if (!sym.side_effect()) {
+      // an opaque call (a library call without a rule, a torch call outside the table): its
+      // gradient is recomputed through torch.autograd in backward
+      bsyms.push_back(b);
+      tape.push_back(b);
+      for (const auto& p : b.output_proxies())
+        if (carries_gradient(p)) requires_grad.insert(p.node());
+      return;
+    }
+    std::string where = b.loc.file.empty() ? "" : cat(" (called at ", b.loc.file, ":", b.loc.line, ")");
+    throw UserError(ErrorKind::NotImplemented,
+                    cat(sym.name(), ": differentiating this op is not supported", where,
+                        "; compute it under torch.no_grad() or outside the compiled function"));
+  }
+};
+
+// The tensor leaves of a trace's output, in order (the output is one value or a flat tuple).
+std::vector<Value> tensor_leaves(const Value& out) {
+  std::vector<Value> leaves;
+  if (out.is_tensor()) leaves.push_back(out);
+  else if (out.is_sequence())
+    for (const auto& item : out.items())
+      if (item.is_tensor()) leaves.push_back(item);
+  return leaves;
+}
+
+class Cotangents {
+ public:
+  void add(const Value& p, const Value& c) {
+    THUNDER_ASSERT(c.is_tensor() && c.shape() == p.shape() && c.dtype() == p.dtype(), "grad: the cotangent ",
+                   c.is_tensor() ? c.meta().str() : type_name(c), " does not match ", p.name(), ": ", p.meta().str());
+    auto [it, fresh] = map_.emplace(p.node(), c);
+    if (!fresh) it->second = ops::call("prims.add", {it->second, c});
+  }
+  Value get(const Value& p) const {
+    auto it = map_.find(p.node());
+    return it == map_.end() ? Value() : it->second;
+  }
+
+ private:
+  std::unordered_map<const ValueNode*, Value> map_;
+};
+
+// The VJP of an opaque call without a rule: one call of prims.recompute_vjp, which runs the
+// forward call again under torch.autograd in backward. Its arguments: the call as a lambda of the
+// tensors it reads, those tensors, the cotangents of the call's tensor outputs (None where absent),
+// and which tensors need a gradient; it returns one gradient per tensor that needs one.
+std::vector<Value> recompute_vjp(const BoundSymbol& b, const Value& g,
+                                 const std::unordered_set<const ValueNode*>& requires_grad) {
+  std::vector<Value> inputs, needs, outs;
+  for (const auto& p : b.input_proxies()) {
+    if (!p.is_tensor()) continue;
+    inputs.push_back(p);
+    needs.push_back(Value::constant(static_cast<bool>(requires_grad.count(p.node()))));
+  }
+  std::string params;
+  for (const auto& p : inputs) params += (params.empty() ? "" : ", ") + p.name();
+  std::vector<Value> cots;
+  if (b.output.is_tensor()) cots.push_back(g);
+  else
+    for (size_t i = 0; i < b.output.items().size(); ++i)
+      if (b.output.items()[i].is_tensor()) cots.push_back(ops::cotangent_at(g, i) ? ops::cotangent_at(g, i) : Value::none());
+  Value fn = Value::constant(cat("lambda ", params, ": ", call_string(b)));
+  Value grads = ops::call("prims.recompute_vjp", {fn, Value::sequence(inputs), Value::sequence(cots),
+                                                  Value::sequence(needs)});
+  // back to one cotangent per parameter of the call: tensor arguments, and tensors in sequences
+  std::unordered_map<const ValueNode*, Value> by_input;
+  size_t k = 0;
+  for (size_t i = 0; i < inputs.size(); ++i)
+    if (needs[i].as_bool()) by_input[inputs[i].node()] = grads.items().at(k++);
+  std::vector<Value> out;
+  for (const auto& a : b.args) {
+    if (a.is_tensor()) {
+      auto it = by_input.find(a.node());
+      out.push_back(it == by_input.end() ? Value() : it->second);
+    } else if (a.is_sequence()) {
+      out.push_back(map_proxies(a, [&](const Value& p) {
+        auto it = by_input.find(p.node());
+        return it == by_input.end() ? Value() : it->second;
+      }));
+    } else {
+      out.push_back(Value());
+    }
+  }
+  // a tensor passed twice gets its gradient once
+  std::unordered_set<const ValueNode*> given;
+  for (auto& v : out) {
+    if (v && v.is_tensor() && !given.insert(v.node()).second) v = Value();
+  }
+  return out;
+}
+
+}  // namespace
+
+GradTraces grad_transform(const Trace& t) {
+  ForwardWalk fw;
+  for (const auto& in : t.inputs)
+    if (in.is_tensor() && in.meta().requires_grad && carries_gradient(in)) fw.requires_grad.insert(in.node());
+  for (const auto& b : t.bound_symbols) fw.walk(b);
+
+  GradTraces out;
+  TraceBuilder bb;
+  bb.reserve_names(t.names());
+  Cotangents cot;
+  {
+    TraceBuilder::Scope scope(bb);
+    std::vector<Value> leaves = tensor_leaves(t.output);
+    for (size_t i = 0; i < leaves.size(); ++i) {
+      if (!fw.requires_grad.count(leaves[i].node())) continue;
+      TensorMeta m = leaves[i].meta();
+      m.requires_grad = false;
+      cot.add(leaves[i], bb.add_input("g_" + leaves[i].name(), m));
+      out.cotangent_positions.push_back(static_cast<int64_t>(i));
+    }
+    for (auto it = fw.tape.rbegin(); it != fw.tape.rend(); ++it) {
+      const BoundSymbol& b = *it;
+      Value g;
+      if (b.output.is_tensor()) {
+        g = cot.get(b.output);
+      } else if (b.output.is_sequence()) {
+        std::vector<Value> gs;
+        bool any = false;
+        for (const auto& item : b.output.items()) {
+          gs.push_back(item.is_tensor() ? cot.get(item) : Value());
+          any = any || gs.back();
+        }
+        if (any) g = Value::sequence(std::move(gs));
+      }
+      if (!g) continue;
+      bb.set_location(b.loc);
+      Args args(*b.sym, b.args);
+      std::vector<Value> grads = b.sym->vjp() ? b.sym->vjp()(args, b.output, g) : recompute_vjp(b, g, fw.requires_grad);
+      THUNDER_ASSERT(grads.size() <= b.args.size(), b.sym->name(), ": the VJP rule returned ", grads.size(),
+                     " cotangents for ", b.args.size(), " parameters");
+      for (size_t i = 0; i < grads.size(); ++i) {
+        if (!grads[i]) continue;
+        const Value& arg = b.args[i];
+        if (arg.is_tensor()) {
+          if (fw.requires_grad.count(arg.node())) cot.add(arg, grads[i]);
+        } else if (arg.is_sequence() && grads[i].is_sequence()) {
+          const auto &items = arg.items(), &gitems = grads[i].items();
+          for (size_t j = 0; j < items.size() && j < gitems.size(); ++j)
+            if (gitems[j] && items[j].is_tensor() && fw.requires_grad.count(items[j].node())) cot.add(items[j], gitems[j]);
+        }
+      }
+    }
+    std::vector<Value> grads;
+    for (const auto& in : t.inputs) {
+      Value c = in.is_tensor() && fw.requires_grad.count(in.node()) ? cot.get(in) : Value();
+      grads.push_back(c ? c : Value::none());
+    }
+    bb.set_output(Value::sequence(std::move(grads)));
+  }
+  // rules compute cotangents for every tensor parameter; drop those no input needs before
+  // deciding what to save
+  out.backward = dead_code_elimination(bb.finish());
+  out.backward.header = "Grad transform (backward)";
+  out.backward.fn_name = "backward";
+
+  // saved: forward proxies the backward trace reads, in order of first use
+  std::unordered_set<const ValueNode*> defined, seen;
+  for (const auto& in : out.backward.inputs) defined.insert(in.node());
+  auto note = [&](const Value& p) {
+    if (!defined.count(p.node()) && seen.insert(p.node()).second) out.saved.push_back(p);
+  };
+  for (const auto& b : out.backward.bound_symbols) {
+    for (const auto& p : b.input_proxies()) note(p);
+    for (const auto& p : b.output_proxies()) defined.insert(p.node());
+  }
+  for_each_proxy(out.backward.output, note);
+  std::vector<Value> inputs = out.saved;
+  inputs.insert(inputs.end(), out.backward.inputs.begin(), out.backward.inputs.end());
+  out.backward.inputs = std::move(inputs);
+  out.backward.grad_enabled = false;
+
+  out.forward = t;
+  out.forward.header = "Grad transform (forward)";
+  out.forward.bound_symbols = std::move(fw.bsyms);
+  out.forward.output = Value::sequence({t.output, Value::sequence(out.saved)});
+  out.forward.grad_enabled = false;
+  return out;
+}
+
+}  // namespace thunder::transforms
