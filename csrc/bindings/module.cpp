@@ -344,13 +344,14 @@ NB_MODULE(_C, m) {
       "Runs the passes; returns every stage's trace, the execution trace last.");
   m.def(
       "run_grad_pipeline",
-      [](const Trace& t, bool decompose, bool verify) {
-        auto g = transforms::run_grad_pipeline(t, {.decompose = decompose, .verify = verify});
-        return nb::make_tuple(g.forward, g.backward, to_py_list(g.saved), g.cotangent_positions);
+      [](const Trace& t, bool decompose, bool verify, bool remat) {
+        auto g = transforms::run_grad_pipeline(t, {.decompose = decompose, .verify = verify, .remat = remat});
+        return nb::make_tuple(g.forward, g.backward, to_py_list(g.saved), g.cotangent_positions,
+                              g.saved_bytes_before_remat);
       },
-      nb::arg("trace"), nb::arg("decompose") = false, nb::arg("verify") = false,
+      nb::arg("trace"), nb::arg("decompose") = false, nb::arg("verify") = false, nb::arg("remat") = true,
       "Runs the passes with the grad transform; returns (forward stages, backward stages, saved proxies, the "
-      "positions of the outputs that take a cotangent).");
+      "positions of the outputs that take a cotangent, the bytes saved before rematerialization).");
   thunder::bindings::register_prologue(m);
   m.def("verify", &verify, "Checks a trace's invariants; raises InternalError naming the first violation.");
 }

@@ -22,6 +22,8 @@ struct PipelineOptions {
   bool decompose = false;
   /// Run the verifier after every pass.
   bool verify = false;
+  /// Choose what to save for backward and what to recompute there (see remat.h).
+  bool remat = true;
 };
 
 /// From the computation trace to the execution trace; returns every stage's trace, the
@@ -35,6 +37,8 @@ struct GradPipeline {
   std::vector<Trace> forward, backward;
   std::vector<Value> saved;
   std::vector<int64_t> cotangent_positions;
+  /// Bytes of the tensors the grad transform saved, before rematerialization chose what to save.
+  int64_t saved_bytes_before_remat = 0;
 };
 GradPipeline run_grad_pipeline(Trace computation, const PipelineOptions& options);
 

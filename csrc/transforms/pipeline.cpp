@@ -5,6 +5,7 @@
 #include "exec/executor.h"
 #include "transforms/grad.h"
 #include "transforms/passes.h"
+#include "transforms/remat.h"
 
 namespace thunder::transforms {
 
@@ -46,6 +47,15 @@ GradPipeline run_grad_pipeline(Trace computation, const PipelineOptions& options
   GradTraces g = grad_transform(fw.back());
   g.forward.seconds = g.backward.seconds = seconds_since(start);
   if (options.verify) verify(g.forward), verify(g.backward);
+  out.saved_bytes_before_remat = tensor_bytes(g.saved);
+  if (options.remat) {
+    fw.push_back(g.forward);
+    out.backward.push_back(g.backward);
+    start = std::chrono::steady_clock::now();
+    g = rematerialize(g);
+    g.forward.seconds = g.backward.seconds = seconds_since(start);
+    if (options.verify) verify(g.forward), verify(g.backward);
+  }
   fw.push_back(std::move(g.forward));
   out.backward.push_back(std::move(g.backward));
   out.saved = std::move(g.saved);

@@ -491,9 +491,9 @@ class ThunderFunction:
         all_inputs = [x for x in flat if isinstance(x, torch.Tensor)] + [t for _, t in extra]
         computation.grad_enabled = torch.is_grad_enabled() and any(t.requires_grad for t in all_inputs)
         traced = time.perf_counter()
-        backward_traces, saved = [], []
+        backward_traces, saved, saved_before_remat = [], [], 0
         if computation.grad_enabled:
-            traces, backward_traces, saved, cotangent_positions = _C.run_grad_pipeline(
+            traces, backward_traces, saved, cotangent_positions, saved_before_remat = _C.run_grad_pipeline(
                 computation, decompose=self._decompose, verify=_verify_enabled())
         else:
             traces = _C.run_pipeline(computation, decompose=self._decompose, verify=_verify_enabled())
@@ -525,6 +525,7 @@ class ThunderFunction:
             "codegen": done - passed,
             "total": done - started,
             "saved_for_backward_bytes": _autograd.saved_bytes(saved),
+            "saved_for_backward_bytes_before_remat": saved_before_remat,
         }
         self._compile_seconds += done - started
         return entry
@@ -601,6 +602,8 @@ class CompileStats:
     last_compile: dict = field(default_factory=dict)
     # bytes of the tensors the last specialization saves for backward (0 without grads)
     saved_for_backward_bytes: int = 0
+    # the same before rematerialization chose what to recompute in backward instead
+    saved_for_backward_bytes_before_remat: int = 0
 
     def __str__(self):
         lines = [
@@ -614,7 +617,8 @@ class CompileStats:
             for name, sec in s["passes"].items():
                 lines.append(f"  pass {name}: {sec * 1e3:.3f} ms")
             lines.append(f"  codegen: {s['codegen'] * 1e3:.2f} ms")
-            lines.append(f"saved for backward: {self.saved_for_backward_bytes} bytes")
+            lines.append(f"saved for backward: {self.saved_for_backward_bytes} bytes "
+                         f"({self.saved_for_backward_bytes_before_remat} before rematerialization)")
         return "\n".join(lines)
 
 
@@ -631,6 +635,8 @@ def compile_stats(f):
         compile_seconds=f._compile_seconds,
         last_compile=dict(last.stats) if last is not None else {},
         saved_for_backward_bytes=last.stats.get("saved_for_backward_bytes", 0) if last is not None else 0,
+        saved_for_backward_bytes_before_remat=(last.stats.get("saved_for_backward_bytes_before_remat", 0)
+                                               if last is not None else 0),
     )
 
 
