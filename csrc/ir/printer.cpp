@@ -87,7 +87,7 @@ std::string Trace::str() const {
   os << "import torch\n";
   bool uses_prims = false;
   // a torch-level op may print as a prim call (batch_norm updating running stats)
-  for (const auto& b : bound_symbols) uses_prims = uses_prims || b.sym->is_prim() || call_str(b).starts_with("prims.");
+  for (const auto& b : bound_symbols) uses_prims = uses_prims || b.sym->is_prim() || call_string(b).starts_with("prims.");
   if (uses_prims) os << "from thunder import prims\n";
   os << "\n";
   os << "def " << fn_name << "(";
