@@ -215,3 +215,31 @@ TEST(Passes, PipelineStages) {
   EXPECT_EQ(stages[2].header, "Decomposition into prims");
   EXPECT_EQ(stages[3].header, "Transform for execution");
 }
+
+TEST(Printer, GoldenSymbolicNumberTrace) {
+  TraceBuilder b;
+  TraceBuilder::Scope s(b);
+  Value x = b.add_input("x", TensorMeta{{2}, DType::Float32, Device{}, false});
+  Value n = b.add_number_input("n", NumberType::Int);
+  Value m = ops::call("prims.number_add", {n, i(1)});
+  EXPECT_EQ(m.number_type(), NumberType::Int);
+  EXPECT_EQ(ops::call("prims.number_truediv", {m, i(2)}).number_type(), NumberType::Float);
+  b.set_output(Value::sequence({ops::call("mul", {x, m}), ops::call("full", {Value::sequence({i(2)}), n})}));
+  Trace t = b.finish();
+  EXPECT_EQ(t.str(), R"(# Constructed by Tracing
+import torch
+from thunder import prims
+
+def computation(x, n):
+  # x: "cpu f32[2]"
+  # n: "int"
+  n0 = prims.number_add(n, 1)  # n0: "int"
+  n1 = prims.number_truediv(n0, 2)  # n1: "float"
+  t2 = torch.mul(x, n0)  # t2: "cpu f32[2]"
+    # t2 = prims.mul(x, n0)
+  t3 = torch.full((2,), n)  # t3: "cpu i64[2]"
+    # t3 = prims.full([2], n, torch.int64, torch.device('cpu'))
+  return (t2, t3)
+)");
+  verify(t);
+}

@@ -345,3 +345,16 @@ def test_index_put_accumulate_is_refused_with_the_line():
 
     with pytest.raises(NotImplementedError, match=r"accumulate=True is not supported yet(.|\n)*test_inplace.py"):
         thunder.jit(fn)(torch.zeros(4), torch.tensor([1, 1]))
+
+
+def test_views_made_before_an_update_of_their_base_read_the_new_values():
+    def fn(x):
+        e = x.expand(2, 3)  # read-only view
+        first = x[0]
+        x.mul_(2)
+        x[1] = 7
+        return e + 0, first + 0
+
+    (e_out, e_in), (j_out, j_in) = run_both(fn, torch.randn(3))
+    torch.testing.assert_close(j_out, e_out)
+    torch.testing.assert_close(j_in, e_in)

@@ -193,3 +193,16 @@ def test_constant_values_mode_is_unchanged():
     cfn(torch.ones(2), 3)
     assert thunder.cache_misses(cfn) == 2
     assert "check_value(n, int, 3)" in str(thunder.last_prologue_traces(cfn)[0])
+
+
+def test_narrow_with_a_symbolic_start_checks_the_range_like_eager():
+    cfn = sym(lambda x, start: x.narrow(0, start, 2) * 1)
+    x = torch.arange(8.0)
+    for start in (0, 3, 6, -2, -8):
+        torch.testing.assert_close(cfn(x, start), x.narrow(0, start, 2))
+    for start in (7, -1, -9):  # past the end, or before the start: eager raises too
+        with pytest.raises((IndexError, RuntimeError)):
+            x.narrow(0, start, 2)
+        with pytest.raises((IndexError, RuntimeError)):
+            cfn(x, start)
+    assert thunder.cache_misses(cfn) == 1

@@ -5,9 +5,8 @@ scalar operand (`x * n`, `torch.full(shape, n)`, `x.masked_fill(m, n)`) the trac
 input, so a new value reuses the specialization. Python arithmetic on it (+ - * / // %, unary -
 with ints and floats) is recorded too (`prims.number_add`) and gives another NumberProxy. Every
 other use needs its value: a shape, a dimension, a Python branch, `range(n)`, list indexing,
-`int(n)`, `math.sqrt(n)`. Such a use *guards*
-the number: the specialization records the value and the prologue checks it, so a different value
-compiles anew. Nothing can read the value without passing through a guard, since NumberProxy is
+`int(n)`, `math.sqrt(n)`. Such a use *guards* the number: the specialization records the value
+and the prologue checks it, so a different value compiles anew. Nothing can read the value without passing through a guard, since NumberProxy is
 not an int (every Python operation on it reaches one of its methods).
 """
 
@@ -158,7 +157,3 @@ def _getattr(self, name):
 
 NumberProxy.__getattr__ = _getattr
 
-
-def guard_note(loc):
-    """Where a guard was taken, for prologue traces and recompile messages."""
-    return errors.where(loc).strip() if loc and loc[0] else "while tracing"

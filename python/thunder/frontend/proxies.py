@@ -153,8 +153,15 @@ class Tracer(TorchFunctionMode):
             dim, start, length = concrete(args[1]), args[2], concrete(args[3])
             if type(start) is NumberProxy and type(start._value) is int and type(dim) is int and type(length) is int:
                 dim = dim + x.ndim if dim < 0 else dim
+                size = x.shape[dim]
+                # start wraps once, as narrow's does; a start still out of range becomes `size`, so
+                # the gather raises instead of wrapping again
+                rec = lambda name, *a: self._record(interception.symbol(name), a, {}, loc)  # noqa: E731
+                s = self._index_tensor(start, x, loc)
+                s = rec("where", rec("lt", s, 0), rec("add", s, size), s)
+                s = rec("where", rec("lt", s, 0), size, s)
                 idx = self._record(interception.symbol("arange"), (length,), {"device": x.device}, loc)
-                idx = self._record(interception.symbol("add"), (idx, start), {}, loc)
+                idx = rec("add", idx, s)
                 sym = interception.symbol("__getitem__")
                 args = (x, (slice(None),) * dim + (self.proxy(idx),))
         if sym.name in ("__getitem__", "setitem") and isinstance(x, TensorProxy) and len(args) >= 2:
