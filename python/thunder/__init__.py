@@ -19,7 +19,10 @@ from thunder.frontend.jit import (
     jit,
     last_prologue_traces,
     last_traces,
+    pass_trace,
+    passes,
 )
+from thunder import extend  # noqa: E402  (registers the built-in executors)
 
 compile = jit
 
@@ -34,7 +37,10 @@ __all__ = [
     "CompileStats",
     "cache_hits",
     "cache_misses",
+    "passes",
+    "pass_trace",
     "prims",
+    "extend",
     "DataDependentError",
     "UnsupportedOpError",
     "UnsupportedConstructError",
