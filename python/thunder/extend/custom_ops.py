@@ -87,11 +87,12 @@ class CustomOp:
             return self._run(*args, **kwargs)
         loc = errors.user_location()
         args, kwargs = tracer._prepare((args, kwargs), loc)
-        meta_args, meta_kwargs = tree_map(_to_meta, (args, kwargs))
         previous = sys.gettrace()
         sys.settrace(None)  # the meta function is not traced code: no bytecode review there
         try:
-            out = self.meta(*meta_args, **meta_kwargs)
+            with torch._C.DisableTorchFunction():  # nor recorded: it runs on meta tensors
+                meta_args, meta_kwargs = tree_map(_to_meta, (args, kwargs))
+                out = self.meta(*meta_args, **meta_kwargs)
         finally:
             sys.settrace(previous)
         is_tuple = isinstance(out, (tuple, list))
