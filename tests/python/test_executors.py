@@ -196,3 +196,12 @@ def test_random_draws_are_never_merged_or_fused():
     torch.manual_seed(0)
     torch.testing.assert_close(got, fn(x), rtol=0, atol=0)
     assert execution_text(cfn).count("torch.rand_like(x)") == 2
+
+
+def test_the_custom_executor_example_runs():
+    import subprocess
+
+    script = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "custom_executor.py")
+    result = subprocess.run([sys.executable, script], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "my_kernels.layer_norm(x, (64,), norm_weight, norm_bias)" in result.stdout
