@@ -31,8 +31,10 @@ void register_executors(nb::module_& m) {
                 return nb::cast<bool>(checker(nb::cast(b, nb::rv_policy::copy)));
               };
             }
+            if (self->kind == Executor::Kind::Fusion && !self->checker)
+              if (const auto* builtin = exec::builtin_checker(name)) self->checker = *builtin;
             THUNDER_CHECK(self->kind == Executor::Kind::Operator || self->checker, Value, "fusion executor ", name,
-                          " needs a can_fuse checker");
+                          " needs a can_fuse checker (none given, and none registered in C++ under that name)");
           },
           nb::arg("name"), nb::arg("kind") = "operator", nb::arg("ops") = std::vector<std::string>{},
           nb::arg("checker") = nb::none(), nb::arg("reductions_end_regions") = false)

@@ -149,6 +149,28 @@ void claim_one(const BoundSymbol& b, const std::vector<Executor>& executors, std
 
 }  // namespace
 
+namespace {
+
+std::unordered_map<std::string, std::function<bool(const BoundSymbol&)>>& builtin_checkers() {
+  static std::unordered_map<std::string, std::function<bool(const BoundSymbol&)>> checkers;
+  return checkers;
+}
+
+}  // namespace
+
+void register_builtin_checker(const std::string& executor, std::function<bool(const BoundSymbol&)> checker) {
+  auto& t = table();
+  std::lock_guard<std::mutex> lock(t.mu);
+  builtin_checkers()[executor] = std::move(checker);
+}
+
+const std::function<bool(const BoundSymbol&)>* builtin_checker(const std::string& executor) {
+  auto& t = table();
+  std::lock_guard<std::mutex> lock(t.mu);
+  auto it = builtin_checkers().find(executor);
+  return it == builtin_checkers().end() ? nullptr : &it->second;
+}
+
 Executor Executor::aten() { return Executor{.name = "aten", .kind = Kind::Operator}; }
 
 Trace claim(const Trace& t, const std::vector<Executor>& executors) {

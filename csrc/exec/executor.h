@@ -42,6 +42,13 @@ struct Executor {
   bool is_aten() const { return kind == Kind::Operator && name == "aten"; }
 };
 
+/// A C++ checker registered under an executor's name, for fusion executors written in C++ (the CPU
+/// code generator registers `can_fuse` as "cpu_fusion"), so claiming calls no Python per prim.
+/// The Python executor of that name passes no checker and gets this one.
+void register_builtin_checker(const std::string& executor, std::function<bool(const BoundSymbol&)> checker);
+/// The checker registered under `executor`'s name; nullptr when none.
+const std::function<bool(const BoundSymbol&)>* builtin_checker(const std::string& executor);
+
 /// Assigns every top-level call to the first executor (in priority order) that claims it. A
 /// torch-level op that nobody claims is replaced by its subsymbols, which are claimed instead; a
 /// prim nobody claims is a user error naming the executors. Calls claimed by an operator executor

@@ -147,6 +147,23 @@ def computation(x, w):
   EXPECT_NE(msg.find("executors tried, in order: adder"), std::string::npos) << msg;
 }
 
+TEST(Claim, BuiltinCheckersAreFoundByExecutorName) {
+  exec::register_builtin_checker("builtin_fuse", [](const BoundSymbol& b) { return b.sym->name() == "prims.exp"; });
+  const auto* checker = exec::builtin_checker("builtin_fuse");
+  ASSERT_NE(checker, nullptr);
+  EXPECT_EQ(exec::builtin_checker("no_such_executor"), nullptr);
+  TraceBuilder b;
+  TraceBuilder::Scope s(b);
+  Value x = input(b, "x", {4});
+  b.set_output(op("sin", {op("exp", {x})}));
+  exec::Executor ex{.name = "builtin_fuse", .kind = exec::Executor::Kind::Fusion, .checker = *checker};
+  Trace t = exec::partition_fusions(exec::claim(b.finish(), {ex, exec::Executor::aten()}), {ex});
+  verify(t);
+  ASSERT_EQ(t.bound_symbols.size(), 2u);
+  EXPECT_TRUE(exec::is_fusion_region(t.bound_symbols[0]));
+  EXPECT_EQ(t.bound_symbols[1].sym->name(), "sin");
+}
+
 TEST(Fusion, AChainBecomesOneRegionWithItsOutputsUsedLater) {
   TraceBuilder b;
   TraceBuilder::Scope s(b);

@@ -115,7 +115,9 @@ class FusionExecutor(Executor):
     accepts); the pipeline groups them into maximal acyclic regions, each one call
     `[t3, t5] = <name><k>(t0, t1)` whose `subsymbols` are the prims in order.
     `compile_region(bsym)` turns a region into a callable taking the region's arguments (tensors and
-    numbers, in `bsym.args` order) and returning the list of its outputs (`bsym.output`)."""
+    numbers, in `bsym.args` order) and returning the list of its outputs (`bsym.output`).
+    `can_fuse=None` uses the C++ checker registered under the executor's name
+    (`exec::register_builtin_checker`), so a C++ code generator is asked without Python per prim."""
 
     kind = "fusion"
 
