@@ -75,8 +75,9 @@ std::string executor_of(const Symbol& sym);
 bool is_fusion_region(const BoundSymbol& b);
 
 /// A fused region as a trace of its own: its arguments as inputs, its prims as the body, its
-/// outputs (a list) as the result. Printing it gives a Python function named after the region
-/// that computes the region through ATen (the reference fusion executor runs exactly that).
+/// outputs (a list) as the result, and `del` after each value's last use. Printing it gives a
+/// Python function named after the region that computes the region through ATen (the reference
+/// fusion executor runs exactly that).
 Trace region_trace(const BoundSymbol& region);
 
 /// Adds a `del` after the last use of every intermediate and input that the trace does not return.

@@ -218,7 +218,11 @@ Trace region_trace(const BoundSymbol& region) {
   for (const auto& a : region.args) t.inputs.push_back(a);
   t.output = region.output;
   t.bound_symbols = region.subsymbols;
-  return t;
+  // values inside a region are freed after their last use too, so running it costs no more
+  // memory than eager
+  Trace out = insert_deletes(t);
+  out.header = t.header;
+  return out;
 }
 
 }  // namespace thunder::exec

@@ -205,3 +205,35 @@ def test_the_custom_executor_example_runs():
     result = subprocess.run([sys.executable, script], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert "my_kernels.layer_norm(x, (64,), norm_weight, norm_bias)" in result.stdout
+
+
+@pytest.mark.cuda
+@pytest.mark.parametrize("executors", [None, ["reference_fusion"]], ids=["aten", "reference_fusion"])
+def test_peak_memory_is_no_higher_than_eager(executors):
+    torch.manual_seed(0)
+    model = GPT(GPTConfig()).cuda().eval()
+    idx = torch.randint(0, 128, (8, 64), device="cuda")
+    tm = thunder.jit(model, executors=executors)
+
+    def peak(f):
+        torch.cuda.synchronize()
+        torch.cuda.reset_peak_memory_stats()
+        base = torch.cuda.memory_allocated()
+        f(idx)
+        torch.cuda.synchronize()
+        return torch.cuda.max_memory_allocated() - base
+
+    with torch.no_grad():
+        tm(idx)  # compile outside the measurement
+        eager, compiled = peak(model), peak(tm)
+    assert compiled <= eager, (compiled, eager)
+
+
+def test_region_traces_free_values_after_last_use():
+    fn = lambda x: ((x.exp() * 2).sin() + 1).cos()  # noqa: E731
+    cfn = thunder.jit(fn, executors=["reference_fusion"])
+    cfn(torch.randn(4))
+    (region,) = [b for b in thunder.last_traces(cfn)[-1].bound_symbols if thunder._C.is_fusion_region(b)]
+    text = str(thunder._C.region_trace(region))
+    assert text.startswith("# Constructed by Fused region reference_fusion0\n")
+    assert "  del x\n" in text and "  del t0\n" in text and "return [t" in text
