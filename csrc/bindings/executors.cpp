@@ -18,7 +18,7 @@ void register_executors(nb::module_& m) {
       .def(
           "__init__",
           [](Executor* self, const std::string& name, const std::string& kind, std::vector<std::string> ops,
-             nb::object checker, bool reductions_end_regions) {
+             nb::object checker, bool reductions_end_regions, nb::object region_checker) {
             THUNDER_CHECK(kind == "operator" || kind == "fusion", Value,
                           "executor kind must be 'operator' or 'fusion', got '", kind, "'");
             new (self) Executor{.name = name,
@@ -31,13 +31,21 @@ void register_executors(nb::module_& m) {
                 return nb::cast<bool>(checker(nb::cast(b, nb::rv_policy::copy)));
               };
             }
+            if (!region_checker.is_none()) {
+              self->region_checker = [region_checker](const BoundSymbol& b) {
+                return nb::cast<bool>(region_checker(nb::cast(b, nb::rv_policy::copy)));
+              };
+            }
             if (self->kind == Executor::Kind::Fusion && !self->checker)
               if (const auto* builtin = exec::builtin_checker(name)) self->checker = *builtin;
+            if (self->kind == Executor::Kind::Fusion && !self->region_checker)
+              if (const auto* builtin = exec::builtin_checker(name, /*region=*/true)) self->region_checker = *builtin;
             THUNDER_CHECK(self->kind == Executor::Kind::Operator || self->checker, Value, "fusion executor ", name,
                           " needs a can_fuse checker (none given, and none registered in C++ under that name)");
           },
           nb::arg("name"), nb::arg("kind") = "operator", nb::arg("ops") = std::vector<std::string>{},
-          nb::arg("checker") = nb::none(), nb::arg("reductions_end_regions") = false)
+          nb::arg("checker") = nb::none(), nb::arg("reductions_end_regions") = false,
+          nb::arg("region_checker") = nb::none())
       .def_prop_ro("name", [](const Executor& e) { return e.name; })
       .def_prop_ro("kind", [](const Executor& e) { return e.kind == Executor::Kind::Fusion ? "fusion" : "operator"; })
       .def("__repr__", [](const Executor& e) { return "<_C.Executor " + e.name + ">"; });

@@ -159,16 +159,17 @@ std::unordered_map<std::string, std::function<bool(const BoundSymbol&)>>& builti
 
 }  // namespace
 
-void register_builtin_checker(const std::string& executor, std::function<bool(const BoundSymbol&)> checker) {
+void register_builtin_checker(const std::string& executor, std::function<bool(const BoundSymbol&)> checker,
+                              bool region) {
   auto& t = table();
   std::lock_guard<std::mutex> lock(t.mu);
-  builtin_checkers()[executor] = std::move(checker);
+  builtin_checkers()[(region ? "region:" : "") + executor] = std::move(checker);
 }
 
-const std::function<bool(const BoundSymbol&)>* builtin_checker(const std::string& executor) {
+const std::function<bool(const BoundSymbol&)>* builtin_checker(const std::string& executor, bool region) {
   auto& t = table();
   std::lock_guard<std::mutex> lock(t.mu);
-  auto it = builtin_checkers().find(executor);
+  auto it = builtin_checkers().find((region ? "region:" : "") + executor);
   return it == builtin_checkers().end() ? nullptr : &it->second;
 }
 

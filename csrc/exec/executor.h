@@ -36,6 +36,11 @@ struct Executor {
   /// Fusion executors: a reduction's output is a region's root, so its consumers start another
   /// region (for code generators that emit one loop nest per region).
   bool reductions_end_regions = false;
+  /// Fusion executors, optional: whether a region can be compiled whole (a code generator may
+  /// support fewer shapes of region than partitioning makes). A region it rejects is cut, in
+  /// order, into the longest pieces it accepts. It sees the candidate's args, output and
+  /// subsymbols (its `sym` is unset).
+  std::function<bool(const BoundSymbol&)> region_checker;
 
   /// The ATen executor: claims every call, lines unchanged.
   static Executor aten();
@@ -44,10 +49,12 @@ struct Executor {
 
 /// A C++ checker registered under an executor's name, for fusion executors written in C++ (the CPU
 /// code generator registers `can_fuse` as "cpu_fusion"), so claiming calls no Python per prim.
-/// The Python executor of that name passes no checker and gets this one.
-void register_builtin_checker(const std::string& executor, std::function<bool(const BoundSymbol&)> checker);
-/// The checker registered under `executor`'s name; nullptr when none.
-const std::function<bool(const BoundSymbol&)>* builtin_checker(const std::string& executor);
+/// The Python executor of that name passes no checker and gets this one. `region` registers a
+/// region checker instead.
+void register_builtin_checker(const std::string& executor, std::function<bool(const BoundSymbol&)> checker,
+                              bool region = false);
+/// The checker (or region checker) registered under `executor`'s name; nullptr when none.
+const std::function<bool(const BoundSymbol&)>* builtin_checker(const std::string& executor, bool region = false);
 
 /// Assigns every top-level call to the first executor (in priority order) that claims it. A
 /// torch-level op that nobody claims is replaced by its subsymbols, which are claimed instead; a

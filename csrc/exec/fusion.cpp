@@ -166,23 +166,15 @@ Trace partition_fusions(const Trace& t, const std::vector<Executor>& executors) 
   THUNDER_ASSERT(order.size() == nu, "fusion partitioning made a cycle");
 
   // what each call reads, to find the values a region must hand out
-  std::unordered_map<const ValueNode*, std::unordered_set<int>> readers;
+  std::unordered_map<const ValueNode*, std::vector<size_t>> readers;
   for (size_t i = 0; i < n; ++i)
-    for (const auto& p : bsyms[i].input_proxies()) readers[p.node()].insert(unit_of[i]);
+    for (const auto& p : bsyms[i].input_proxies()) readers[p.node()].push_back(i);
   std::unordered_set<const ValueNode*> returned;
   for_each_proxy(t.output, [&](const Value& p) { returned.insert(p.node()); });
 
-  Trace out = t;
-  out.header = "Fusion";
-  out.bound_symbols.clear();
-  std::unordered_map<std::string, int> counters;
-  for (int u : order) {
-    const auto& members = units[u];
-    if (group[members.front()] < 0) {
-      out.bound_symbols.push_back(bsyms[members.front()]);
-      continue;
-    }
-    const Executor& ex = *groups[group[members.front()]].ex;
+  // A region of `members` (indices, in order): arguments, outputs used outside it, prims.
+  auto make_region = [&](const std::vector<size_t>& members) {
+    std::unordered_set<size_t> inside(members.begin(), members.end());
     BoundSymbol region;
     std::unordered_set<const ValueNode*> defined, seen;
     std::vector<Value> outs;
@@ -195,17 +187,49 @@ Trace partition_fusions(const Trace& t, const std::vector<Executor>& executors) 
         defined.insert(p.node());
         bool used_outside = returned.count(p.node()) > 0;
         if (auto it = readers.find(p.node()); it != readers.end())
-          for (int r : it->second) used_outside = used_outside || r != u;
+          for (size_t r : it->second) used_outside = used_outside || !inside.count(r);
         if (used_outside) outs.push_back(p);
       }
       region.subsymbols.push_back(std::move(sub));
     }
-    if (outs.empty()) continue;  // nothing it computes is used
-    std::string name = ex.name + std::to_string(counters[ex.name]++);
-    region.sym = &detail::region_symbol(name, ex.name, outs);
     region.output = Value::sequence(std::move(outs), /*is_list=*/true);
     region.loc = region.subsymbols.front().loc;
-    out.bound_symbols.push_back(std::move(region));
+    return region;
+  };
+  // Where the executor cannot compile a region whole, it is cut, in order, into the longest
+  // pieces it accepts; each piece reads only what earlier pieces or calls computed.
+  auto pieces = [&](const Executor& ex, const std::vector<size_t>& members) {
+    std::vector<std::vector<size_t>> out;
+    if (!ex.region_checker) return std::vector<std::vector<size_t>>{members};
+    for (size_t i : members) {
+      if (!out.empty()) {
+        out.back().push_back(i);
+        if (ex.region_checker(make_region(out.back()))) continue;
+        out.back().pop_back();
+      }
+      out.push_back({i});
+    }
+    return out;
+  };
+
+  Trace out = t;
+  out.header = "Fusion";
+  out.bound_symbols.clear();
+  std::unordered_map<std::string, int> counters;
+  for (int u : order) {
+    const auto& members = units[u];
+    if (group[members.front()] < 0) {
+      out.bound_symbols.push_back(bsyms[members.front()]);
+      continue;
+    }
+    const Executor& ex = *groups[group[members.front()]].ex;
+    for (const auto& piece : pieces(ex, members)) {
+      BoundSymbol region = make_region(piece);
+      if (region.output.items().empty()) continue;  // nothing it computes is used
+      std::string name = ex.name + std::to_string(counters[ex.name]++);
+      region.sym = &detail::region_symbol(name, ex.name, region.output.items());
+      out.bound_symbols.push_back(std::move(region));
+    }
   }
   return out;
 }

@@ -274,6 +274,34 @@ def computation(x):
 )");
 }
 
+TEST(Fusion, ARegionTheExecutorRejectsIsCutIntoPiecesInOrder) {
+  TraceBuilder b;
+  TraceBuilder::Scope s(b);
+  Value x = input(b, "x", {4});
+  Value a = op("exp", {x});
+  Value c = op("sin", {a});
+  Value d = op("add", {c, a});
+  b.set_output(op("cos", {d}));
+  exec::Executor ex = fuser();
+  ex.region_checker = [](const BoundSymbol& r) { return r.subsymbols.size() <= 2; };
+  std::vector<exec::Executor> executors{ex, exec::Executor::aten()};
+  Trace t = exec::partition_fusions(exec::claim(b.finish(), executors), executors);
+  verify(t);
+  EXPECT_EQ(t.str(), R"(# Constructed by Fusion
+import torch
+
+def computation(x):
+  # x: "cpu f32[4]"
+  [t0, t1] = fuse0(x)  # t0: "cpu f32[4]", t1: "cpu f32[4]"
+    # t0 = prims.exp(x)
+    # t1 = prims.sin(t0)
+  [t3] = fuse1(t1, t0)  # t3: "cpu f32[4]"
+    # t2 = prims.add(t1, t0)
+    # t3 = prims.cos(t2)
+  return t3
+)");
+}
+
 TEST(Fusion, SideEffectsAreBarriers) {
   TraceBuilder b;
   TraceBuilder::Scope s(b);

@@ -127,6 +127,20 @@ def test_a_custom_fusion_executor_sees_regions():
     assert "[t1] = pointwise0(x)" in execution_text(cfn)
 
 
+def test_a_region_checker_cuts_regions_the_executor_cannot_compile():
+    reference = thunder.extend.get_executor("reference_fusion")
+    ex = FusionExecutor(
+        "small_regions", reference.can_fuse, reference.compile_region,
+        region_checker=lambda region: len(region.subsymbols) <= 3,
+    )
+    fn = lambda x: (x.exp().sin() * 2 + 1).cos().tanh()  # noqa: E731
+    cfn = thunder.jit(fn, executors=[ex])
+    x = torch.randn(6)
+    torch.testing.assert_close(cfn(x), fn(x))
+    regions = [b for b in thunder.last_traces(cfn)[-1].bound_symbols if thunder._C.is_fusion_region(b)]
+    assert [len(r.subsymbols) for r in regions] == [3, 3]
+
+
 def test_custom_operator_traces_as_one_call():
     mysilu = register_operator("mysilu", meta=lambda x: torch.empty_like(x), impl=lambda x: x * torch.sigmoid(x))
     fn = lambda x: mysilu(x + 1) * 2  # noqa: E731

@@ -116,19 +116,23 @@ class FusionExecutor(Executor):
     `[t3, t5] = <name><k>(t0, t1)` whose `subsymbols` are the prims in order.
     `compile_region(bsym)` turns a region into a callable taking the region's arguments (tensors and
     numbers, in `bsym.args` order) and returning the list of its outputs (`bsym.output`).
-    `can_fuse=None` uses the C++ checker registered under the executor's name
-    (`exec::register_builtin_checker`), so a C++ code generator is asked without Python per prim."""
+    `region_checker(region)`, optional, says whether a region can be compiled whole; a region it
+    rejects is cut, in order, into the longest pieces it accepts.
+    `can_fuse=None` (and `region_checker=None`) use the C++ checkers registered under the
+    executor's name (`exec::register_builtin_checker`), so a C++ code generator is asked without
+    Python per prim."""
 
     kind = "fusion"
 
-    def __init__(self, name, can_fuse, compile_region, *, reductions_end_regions=False):
+    def __init__(self, name, can_fuse, compile_region, *, reductions_end_regions=False, region_checker=None):
         super().__init__(name)
         self.can_fuse = can_fuse
         self.compile_region = compile_region
         self.reductions_end_regions = reductions_end_regions
+        self.region_checker = region_checker
 
     def _core(self):
-        return _C.Executor(self.name, "fusion", [], self.can_fuse, self.reductions_end_regions)
+        return _C.Executor(self.name, "fusion", [], self.can_fuse, self.reductions_end_regions, self.region_checker)
 
 
 _lock = threading.Lock()
