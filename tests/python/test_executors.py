@@ -141,6 +141,20 @@ def test_a_region_checker_cuts_regions_the_executor_cannot_compile():
     assert [len(r.subsymbols) for r in regions] == [3, 3]
 
 
+def test_executors_autograd_cannot_record_are_skipped_when_grad_is_needed():
+    reference = thunder.extend.get_executor("reference_fusion")
+    ex = FusionExecutor("opaque_kernels", reference.can_fuse, reference.compile_region)  # differentiable=False
+    fn = lambda x: (x.exp() * 2).sum()  # noqa: E731
+    cfn = thunder.jit(fn, executors=[ex])
+    x = torch.randn(5)
+    torch.testing.assert_close(cfn(x), fn(x))
+    assert "opaque_kernels0(x)" in execution_text(cfn)
+    xg = x.clone().requires_grad_()
+    cfn(xg).backward()
+    torch.testing.assert_close(xg.grad, 2 * x.exp())
+    assert "opaque_kernels" not in execution_text(cfn)
+
+
 def test_custom_operator_traces_as_one_call():
     mysilu = register_operator("mysilu", meta=lambda x: torch.empty_like(x), impl=lambda x: x * torch.sigmoid(x))
     fn = lambda x: mysilu(x + 1) * 2  # noqa: E731

@@ -10,6 +10,7 @@ See examples/custom_executor.py.
 """
 
 from thunder.extend.custom_ops import CustomOp, register_operator
+from thunder.runtime import cpu_fusion_executor as _cpu_fusion_executor  # noqa: F401  (registers it where built)
 from thunder.runtime import reference_fusion as _reference_fusion  # noqa: F401  (registers it)
 from thunder.runtime.executors import (
     Executor,

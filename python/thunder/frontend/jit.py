@@ -455,6 +455,7 @@ class ThunderFunction:
         computation.grad_enabled = torch.is_grad_enabled() and any(t.requires_grad for t in all_inputs)
         traced = time.perf_counter()
         executors = _executors.resolve(self._executors, _executors.device_type_of(computation))
+        executors = _executors.usable(executors, computation.grad_enabled)
         disabled = self._disable_passes | debug.disabled_passes()
         traces = _C.run_pipeline(computation, decompose=self._decompose, verify=_verify_enabled(),
                                  executors=[e._core() for e in executors], disabled=sorted(disabled))

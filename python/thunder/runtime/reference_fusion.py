@@ -34,4 +34,5 @@ def compile_region(bsym):
     return ns[trace.fn_name]
 
 
-reference_fusion = register_executor(FusionExecutor("reference_fusion", can_fuse, compile_region))
+# its regions are ATen calls, which autograd records
+reference_fusion = register_executor(FusionExecutor("reference_fusion", can_fuse, compile_region, differentiable=True))
