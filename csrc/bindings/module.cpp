@@ -5,6 +5,7 @@
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
 
+#include "bindings/executors.h"
 #include "bindings/prologue.h"
 #include <memory>
 #include <unordered_map>
@@ -114,8 +115,10 @@ std::unordered_map<std::string, std::unique_ptr<Symbol>>& fallback_symbols() {
 // A torch call outside the op table, run as one opaque ATen call. Its arguments are the call's
 // positionals (one sequence), a description of its outputs that the Python side got from torch's
 // meta device (`_meta`: (is_tuple, [(shape, dtype, device), ...])), and its keyword arguments.
-const Symbol& fallback_symbol(const std::string& print_name, const std::vector<std::string>& keywords) {
-  std::string name = "fallback." + print_name;
+// Custom operators (thunder.extend.register_operator) are made the same way under "custom.".
+const Symbol& fallback_symbol(const std::string& print_name, const std::vector<std::string>& keywords,
+                              const std::string& prefix = "fallback") {
+  std::string name = prefix + "." + print_name;
   for (const auto& k : keywords) name += "." + k;
   auto& table = fallback_symbols();
   auto it = table.find(name);
@@ -299,7 +302,7 @@ NB_MODULE(_C, m) {
       .def(
           "record_fallback",
           [](TraceBuilder& b, const std::string& print_name, nb::tuple args, nb::dict kwargs, bool is_tuple,
-             nb::list outputs, std::string file, int line) {
+             nb::list outputs, std::string file, int line, const std::string& prefix) {
             std::vector<std::string> keywords;
             Kwargs kw;
             for (auto [k, v] : kwargs) {
@@ -319,12 +322,14 @@ NB_MODULE(_C, m) {
             Value meta = Value::sequence({Value::constant(is_tuple), Value::sequence(metas)});
             TraceBuilder::Scope scope(b);
             b.set_location({std::move(file), line});
-            const Symbol& sym = fallback_symbol(print_name, keywords);
+            THUNDER_CHECK(prefix == "fallback" || prefix == "custom", Value, "record_fallback: unknown prefix ", prefix);
+            const Symbol& sym = fallback_symbol(print_name, keywords, prefix);
             return to_py(b.record(sym, {Value::sequence(pos), meta}, kw));
           },
           nb::arg("print_name"), nb::arg("args"), nb::arg("kwargs"), nb::arg("is_tuple"), nb::arg("outputs"),
-          nb::arg("file") = "", nb::arg("line") = 0,
-          "Records a torch call outside the op table as one opaque call with the given output metadata.")
+          nb::arg("file") = "", nb::arg("line") = 0, nb::arg("prefix") = "fallback",
+          "Records a torch call outside the op table (or, with prefix 'custom', a custom operator's call) as one\n"
+          "opaque call with the given output metadata.")
       .def("set_output", [](TraceBuilder& b, nb::handle out) { b.set_output(from_py(out)); })
       .def("finish", &TraceBuilder::finish, nb::arg("header") = "Tracing");
 
@@ -335,23 +340,7 @@ NB_MODULE(_C, m) {
         return out;
       },
       nb::rv_policy::reference, "Every op, in registration order.");
-  m.def(
-      "run_pipeline",
-      [](const Trace& t, bool decompose, bool verify) {
-        return transforms::run_pipeline(t, {.decompose = decompose, .verify = verify});
-      },
-      nb::arg("trace"), nb::arg("decompose") = false, nb::arg("verify") = false,
-      "Runs the passes; returns every stage's trace, the execution trace last.");
-  m.def(
-      "run_grad_pipeline",
-      [](const Trace& t, bool decompose, bool verify, bool remat) {
-        auto g = transforms::run_grad_pipeline(t, {.decompose = decompose, .verify = verify, .remat = remat});
-        return nb::make_tuple(g.forward, g.backward, to_py_list(g.saved), g.cotangent_positions,
-                              g.saved_bytes_before_remat);
-      },
-      nb::arg("trace"), nb::arg("decompose") = false, nb::arg("verify") = false, nb::arg("remat") = true,
-      "Runs the passes with the grad transform; returns (forward stages, backward stages, saved proxies, the "
-      "positions of the outputs that take a cotangent, the bytes saved before rematerialization).");
   thunder::bindings::register_prologue(m);
+  thunder::bindings::register_executors(m);
   m.def("verify", &verify, "Checks a trace's invariants; raises InternalError naming the first violation.");
 }

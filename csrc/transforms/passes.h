@@ -3,8 +3,10 @@
 
 #include <functional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
+#include "exec/executor.h"
 #include "ir/trace.h"
 
 namespace thunder::transforms {
@@ -12,9 +14,24 @@ namespace thunder::transforms {
 /// Removes calls whose outputs nothing uses.
 Trace dead_code_elimination(const Trace& t);
 
+/// Merges calls of the same op on the same arguments (under the same grad mode) into the first;
+/// side-effecting calls (random draws, copy_) and fallback torch calls are never merged.
+Trace common_subexpression_elimination(const Trace& t);
+
 /// Replaces every composite call by its subsymbols, recursively, leaving prims and calls that
 /// have no decomposition.
 Trace decompose_to_prims(const Trace& t);
+
+/// One pass of the pipeline.
+struct PassInfo {
+  /// Short name, for THUNDER_DUMP and on/off switches ("cse").
+  std::string name;
+  /// The header of the trace it makes ("Common Subexpression Elimination").
+  std::string header;
+};
+
+/// The pipeline's passes, in order (a pass whose switch is off is skipped).
+const std::vector<PassInfo>& pipeline_passes();
 
 /// What the pipeline should do.
 struct PipelineOptions {
@@ -24,10 +41,15 @@ struct PipelineOptions {
   bool verify = false;
   /// Choose what to save for backward and what to recompute there (see remat.h).
   bool remat = true;
+  /// Executors in priority order (the ATen executor alone when empty).
+  std::vector<exec::Executor> executors;
+  /// Short names of passes to skip.
+  std::unordered_set<std::string> disabled;
 };
 
 /// From the computation trace to the execution trace; returns every stage's trace, the
-/// computation trace first and the execution trace last.
+/// computation trace first and the execution trace last. A pass that changed nothing has
+/// " (unchanged)" appended to its header; each trace's `seconds` is its pass's time.
 std::vector<Trace> run_pipeline(Trace computation, const PipelineOptions& options);
 
 /// The pipeline of a computation that needs gradients: the stages of the forward trace (the
@@ -41,5 +63,9 @@ struct GradPipeline {
   int64_t saved_bytes_before_remat = 0;
 };
 GradPipeline run_grad_pipeline(Trace computation, const PipelineOptions& options);
+
+/// Whether two traces are the same program (the same calls of the same symbols on the same
+/// values): passes that change nothing hand back the same values, so this is pointer comparison.
+bool same_program(const Trace& a, const Trace& b);
 
 }  // namespace thunder::transforms

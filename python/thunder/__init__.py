@@ -20,7 +20,10 @@ from thunder.frontend.jit import (
     last_backward_traces,
     last_prologue_traces,
     last_traces,
+    pass_trace,
+    passes,
 )
+from thunder import extend  # noqa: E402  (registers the built-in executors)
 
 compile = jit
 
@@ -36,7 +39,10 @@ __all__ = [
     "CompileStats",
     "cache_hits",
     "cache_misses",
+    "passes",
+    "pass_trace",
     "prims",
+    "extend",
     "DataDependentError",
     "UnsupportedOpError",
     "UnsupportedConstructError",

@@ -152,7 +152,13 @@ def test_traces_print_as_python_and_run():
     args = (torch.randn(4, 8), torch.randn(16, 8), torch.randn(16), torch.randn(3, 16))
     cfn(*args)
     traces = thunder.last_traces(cfn)
-    assert [t.header for t in traces] == ["Tracing", "Dead Code Elimination", "Transform for execution"]
+    assert [t.header for t in traces] == [
+        "Tracing",
+        "Dead Code Elimination (unchanged)",
+        "Common Subexpression Elimination (unchanged)",
+        "Claim by executors (unchanged)",
+        "Transform for execution",
+    ]
     for t in traces:  # each trace is runnable Python computing the same result
         ns = {}
         exec(str(t), ns)
@@ -398,7 +404,12 @@ def test_compile_stats():
     stats = thunder.compile_stats(cfn)
     assert (stats.calls, stats.hits, stats.misses, stats.specializations) == (3, 1, 2, 2)
     assert stats.compile_seconds >= stats.last_compile["total"] > 0
-    assert list(stats.last_compile["passes"]) == ["Dead Code Elimination", "Transform for execution"]
+    assert list(stats.last_compile["passes"]) == [
+        "Dead Code Elimination (unchanged)",
+        "Common Subexpression Elimination (unchanged)",
+        "Claim by executors (unchanged)",
+        "Transform for execution",
+    ]
     text = str(stats)
     assert "calls 3: 1 hits, 2 misses" in text and "pass Dead Code Elimination" in text
 

@@ -27,6 +27,8 @@ from thunder.frontend.proxies import TensorProxy, Tracer
 from thunder.frontend.fallback import CALLABLES as fallback_callables
 from thunder.frontend.review import CellRead, Review
 from thunder.runtime import autograd as _autograd
+from thunder.runtime import debug
+from thunder.runtime import executors as _executors
 
 _CACHE_OPTIONS = ("constant values", "symbolic values", "no caching")
 _NUMBER_TYPES = (bool, int, float, complex)
@@ -45,7 +47,7 @@ RECOMPILE_WARNING_AFTER = 8
 
 def _verify_enabled():
     """THUNDER_VERIFY=1 runs the trace verifier after every pass (the test suite turns it on)."""
-    return os.environ.get("THUNDER_VERIFY", "0") not in ("", "0")
+    return debug.verify_enabled()
 
 
 def _flatten(tree):
@@ -166,11 +168,12 @@ def _leaf_names(fn, args, kwargs, n_leaves):
     return [f"arg{i}" for i in range(n_leaves)]
 
 
-def _python_function(trace, tag):
+def _python_function(trace, tag, executors=()):
     source = str(trace)
     filename = f"<thunder trace {tag}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     ns = {"torch": torch, "prims": _prims, **fallback_callables}
+    _executors.bind(trace, executors, ns)
     exec(compile(source, filename, "exec"), ns)  # noqa: S102 - our own generated trace
     return ns[trace.fn_name]
 
@@ -262,7 +265,8 @@ class _ModuleState:
 class ThunderFunction:
     """A compiled function: call it like the original."""
 
-    def __init__(self, fn, *, cache="constant values", decompose=False, fallback=True, module=None):
+    def __init__(self, fn, *, cache="constant values", decompose=False, fallback=True, executors=None,
+                 disable_passes=(), module=None):
         if not callable(fn):
             raise TypeError(f"thunder.jit: expected a function, a callable or an nn.Module, got {type(fn).__name__}")
         if cache not in _CACHE_OPTIONS:
@@ -272,6 +276,11 @@ class ThunderFunction:
         self._cache_mode = cache
         self._decompose = decompose
         self._fallback = fallback
+        if executors is not None:
+            _executors.resolve(executors, "cpu")  # reject unknown names now, not at the first call
+        self._executors = executors
+        self._disable_passes = set(disable_passes)
+        debug.check_pass_names(self._disable_passes, "thunder.jit: disable_passes")
         self._cache = {}
         self._dispatch = _C.Dispatcher()
         self._hits = 0  # hits of the Python path; the dispatcher counts its own
@@ -491,21 +500,30 @@ class ThunderFunction:
         all_inputs = [x for x in flat if isinstance(x, torch.Tensor)] + [t for _, t in extra]
         computation.grad_enabled = torch.is_grad_enabled() and any(t.requires_grad for t in all_inputs)
         traced = time.perf_counter()
+        executors = _executors.resolve(self._executors, _executors.device_type_of(computation))
+        disabled = sorted(self._disable_passes | debug.disabled_passes())
+        core = [e._core() for e in executors]
         backward_traces, saved, saved_before_remat = [], [], 0
         if computation.grad_enabled:
+            # forward and backward traces run under no autograd (the autograd.Function records
+            # one node), so every executor may claim their calls
             traces, backward_traces, saved, cotangent_positions, saved_before_remat = _C.run_grad_pipeline(
-                computation, decompose=self._decompose, verify=_verify_enabled())
+                computation, decompose=self._decompose, verify=_verify_enabled(), executors=core, disabled=disabled)
         else:
-            traces = _C.run_pipeline(computation, decompose=self._decompose, verify=_verify_enabled())
+            traces = _C.run_pipeline(computation, decompose=self._decompose, verify=_verify_enabled(),
+                                     executors=core, disabled=disabled)
+        dump = debug.dump_passes()
+        if dump:
+            debug.dump(list(traces) + list(backward_traces), dump)
         passed = time.perf_counter()
         tag = next(_ids)
-        fn = _python_function(traces[-1], tag)
+        fn = _python_function(traces[-1], tag, executors)
         if computation.grad_enabled:
             leaves = [computation.output] if single else list(computation.output)
             is_tensor = [isinstance(x, _C.Value) and x.is_tensor for x in leaves]
             constants = [x for x, t in zip(leaves, is_tensor) if not t]
-            plan = _autograd.GradPlan(fn, _python_function(backward_traces[-1], f"{tag} backward"), len(saved),
-                                      cotangent_positions, is_tensor, single, constants)
+            plan = _autograd.GradPlan(fn, _python_function(backward_traces[-1], f"{tag} backward", executors),
+                                      len(saved), cotangent_positions, is_tensor, single, constants)
             fn = _autograd.make_grad_function(plan)
         done = time.perf_counter()
         extra_inputs = [(get, _tensor_meta(t)) for get, t in extra]
@@ -531,7 +549,7 @@ class ThunderFunction:
         return entry
 
 
-def jit(fn=None, *, cache="constant values", decompose=False, fallback=True):
+def jit(fn=None, *, cache="constant values", decompose=False, fallback=True, executors=None, disable_passes=()):
     """Compiles a function or an nn.Module.
 
     A function gives a ThunderFunction; a module gives a ThunderModule that shares the module's
@@ -544,14 +562,36 @@ def jit(fn=None, *, cache="constant values", decompose=False, fallback=True):
     decompose: run every op as its prims (checks decompositions against torch; slower).
     fallback: run torch calls outside the op table as opaque torch calls (output metadata from
         torch's meta device, a warning once per op); False makes them an UnsupportedOpError.
+    executors: executors (or their names) in priority order; the first that claims a call runs it,
+        and ATen runs whatever nobody claims. None: the default order for the inputs' device
+        (thunder.extend.get_default_executors).
+    disable_passes: short names of passes to skip (thunder.passes() lists them).
     """
+    options = dict(cache=cache, decompose=decompose, fallback=fallback, executors=executors,
+                   disable_passes=disable_passes)
     if fn is None:
-        return functools.partial(jit, cache=cache, decompose=decompose, fallback=fallback)
+        return functools.partial(jit, **options)
     if isinstance(fn, torch.nn.Module):
         from thunder.frontend.module import ThunderModule
 
-        return ThunderModule(fn, cache=cache, decompose=decompose, fallback=fallback)
-    return ThunderFunction(fn, cache=cache, decompose=decompose, fallback=fallback)
+        return ThunderModule(fn, **options)
+    return ThunderFunction(fn, **options)
+
+
+def passes():
+    """The pass pipeline in order, as (short name, header of the trace it makes) pairs; the short
+    names are what THUNDER_DUMP, THUNDER_DISABLE_PASSES and `disable_passes=` take."""
+    return debug.pass_names()
+
+
+def pass_trace(f, name):
+    """The trace the pass called `name` ("cse", "fusion", ...; "tracing" for the computation trace)
+    made for the last call's specialization; None when that pass did not run."""
+    debug.check_pass_names({name}, "pass_trace")
+    for t in last_traces(f):
+        if debug.stage_name(t) == name:
+            return t
+    return None
 
 
 def _compiled(f):

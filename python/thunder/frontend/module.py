@@ -10,10 +10,12 @@ class ThunderModule(torch.nn.Module):
     own objects (by identity), so optimizers, state_dict and load_state_dict act on both; they enter
     each trace as inputs, so updating them needs no recompile."""
 
-    def __init__(self, module, *, cache="constant values", decompose=False, fallback=True):
+    def __init__(self, module, *, cache="constant values", decompose=False, fallback=True, executors=None,
+                 disable_passes=()):
         super().__init__()
         self._model = module
-        self._compiled = ThunderFunction(module, cache=cache, decompose=decompose, fallback=fallback, module=module)
+        self._compiled = ThunderFunction(module, cache=cache, decompose=decompose, fallback=fallback, executors=executors,
+                                         disable_passes=disable_passes, module=module)
 
     def forward(self, *args, **kwargs):
         return self._compiled(*args, **kwargs)

@@ -1,0 +1,252 @@
+// Fusion partitioning: the calls a fusion executor claimed become maximal acyclic regions.
+#include <algorithm>
+#include <queue>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "exec/executor.h"
+#include "ir/error.h"
+
+namespace thunder::exec {
+
+namespace detail {
+const Symbol* original_of(const Symbol& sym);
+const Symbol& region_symbol(const std::string& name, const std::string& executor, const std::vector<Value>& outs);
+}  // namespace detail
+
+namespace {
+
+using GroupSet = std::vector<int>;  // sorted ids of the regions a call depends on
+
+GroupSet merge(const GroupSet& a, const GroupSet& b) {
+  GroupSet out;
+  std::set_union(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+  return out;
+}
+
+bool contains(const GroupSet& s, int g) { return std::binary_search(s.begin(), s.end(), g); }
+
+std::string device_of(const BoundSymbol& b) {
+  for (const auto& p : b.output_proxies())
+    if (p.is_tensor()) return p.meta().device.str();
+  for (const auto& p : b.input_proxies())
+    if (p.is_tensor()) return p.meta().device.str();
+  return "";
+}
+
+struct Group {
+  const Executor* ex;
+  std::string device;
+  std::vector<size_t> members;
+};
+
+}  // namespace
+
+bool is_fusion_region(const BoundSymbol& b) {
+  return b.sym && !executor_of(*b.sym).empty() && detail::original_of(*b.sym) == nullptr;
+}
+
+Trace partition_fusions(const Trace& t, const std::vector<Executor>& executors) {
+  const auto& bsyms = t.bound_symbols;
+  const size_t n = bsyms.size();
+  std::unordered_map<std::string, const Executor*> fusion_by_name;
+  for (const auto& ex : executors)
+    if (ex.kind == Executor::Kind::Fusion) fusion_by_name[ex.name] = &ex;
+
+  std::unordered_map<const ValueNode*, size_t> producer;
+  std::vector<int> group(n, -1);
+  std::vector<GroupSet> deps(n);
+  std::vector<bool> reduction_root(n, false);  // a reduction (its region ends with it)
+  std::vector<Group> groups;
+  std::vector<std::vector<size_t>> producers(n);
+  GroupSet all_so_far;  // every region so far, which a barrier depends on
+  GroupSet barrier;     // the last barrier's dependences: regions before it are closed
+
+  for (size_t i = 0; i < n; ++i) {
+    const BoundSymbol& b = bsyms[i];
+    GroupSet d = barrier;
+    for (const auto& p : b.input_proxies()) {
+      auto it = producer.find(p.node());
+      if (it == producer.end()) continue;
+      producers[i].push_back(it->second);
+      d = merge(d, deps[it->second]);
+    }
+    for (const auto& p : b.output_proxies()) producer[p.node()] = i;
+    if (b.sym->side_effect()) {
+      deps[i] = barrier = all_so_far;
+      continue;
+    }
+    const Executor* ex = nullptr;
+    if (auto it = fusion_by_name.find(executor_of(*b.sym)); it != fusion_by_name.end() && detail::original_of(*b.sym))
+      ex = it->second;
+    if (!ex) {
+      deps[i] = std::move(d);
+      continue;
+    }
+    std::string device = device_of(b);
+    auto safe = [&](int g) {
+      const Group& G = groups[g];
+      if (G.ex != ex || G.device != device || contains(barrier, g)) return false;
+      for (size_t p : producers[i]) {
+        if (group[p] == g) {
+          if (ex->reductions_end_regions && reduction_root[p]) return false;
+        } else if (contains(deps[p], g)) {
+          return false;  // a path leaves the region and comes back: a cycle
+        }
+      }
+      return true;
+    };
+    int chosen = -1;
+    // the region of the latest producer first, then any other region (latest first)
+    for (auto it = producers[i].rbegin(); it != producers[i].rend() && chosen < 0; ++it)
+      if (group[*it] >= 0 && safe(group[*it])) chosen = group[*it];
+    for (int g = static_cast<int>(groups.size()) - 1; g >= 0 && chosen < 0; --g)
+      if (safe(g)) chosen = g;
+    if (chosen < 0) {
+      chosen = static_cast<int>(groups.size());
+      groups.push_back(Group{ex, device, {}});
+      all_so_far.push_back(chosen);  // ids grow, so the set stays sorted
+    }
+    group[i] = chosen;
+    groups[chosen].members.push_back(i);
+    reduction_root[i] = b.sym->fusion() == FusionClass::Reduction;
+    deps[i] = merge(d, GroupSet{chosen});
+  }
+
+  // Units to place: each region and each call outside regions. Kahn's algorithm, always taking
+  // the ready unit whose first call came first, keeps the original order where it can.
+  std::vector<int> unit_of(n);
+  std::vector<std::vector<size_t>> units;
+  std::vector<int> unit_of_group(groups.size(), -1);
+  for (size_t i = 0; i < n; ++i) {
+    if (group[i] < 0) {
+      unit_of[i] = static_cast<int>(units.size());
+      units.push_back({i});
+    } else {
+      int& u = unit_of_group[group[i]];
+      if (u < 0) {
+        u = static_cast<int>(units.size());
+        units.push_back(groups[group[i]].members);
+      }
+      unit_of[i] = u;
+    }
+  }
+  const size_t nu = units.size();
+  std::vector<std::unordered_set<int>> succ(nu);
+  std::vector<int> indegree(nu, 0);
+  auto edge = [&](int from, int to) {
+    if (from != to && succ[from].insert(to).second) ++indegree[to];
+  };
+  int last_barrier = -1;
+  std::vector<int> since_barrier;
+  for (size_t i = 0; i < n; ++i) {
+    int u = unit_of[i];
+    for (size_t p : producers[i]) edge(unit_of[p], u);
+    if (bsyms[i].sym->side_effect()) {
+      for (int v : since_barrier) edge(v, u);
+      if (last_barrier >= 0) edge(last_barrier, u);
+      last_barrier = u;
+      since_barrier.clear();
+    } else {
+      if (last_barrier >= 0) edge(last_barrier, u);
+      since_barrier.push_back(u);
+    }
+  }
+  std::priority_queue<std::pair<size_t, int>, std::vector<std::pair<size_t, int>>, std::greater<>> ready;
+  for (size_t u = 0; u < nu; ++u)
+    if (indegree[u] == 0) ready.push({units[u].front(), static_cast<int>(u)});
+  std::vector<int> order;
+  while (!ready.empty()) {
+    int u = ready.top().second;
+    ready.pop();
+    order.push_back(u);
+    for (int v : succ[u])
+      if (--indegree[v] == 0) ready.push({units[v].front(), v});
+  }
+  THUNDER_ASSERT(order.size() == nu, "fusion partitioning made a cycle");
+
+  // what each call reads, to find the values a region must hand out
+  std::unordered_map<const ValueNode*, std::vector<size_t>> readers;
+  for (size_t i = 0; i < n; ++i)
+    for (const auto& p : bsyms[i].input_proxies()) readers[p.node()].push_back(i);
+  std::unordered_set<const ValueNode*> returned;
+  for_each_proxy(t.output, [&](const Value& p) { returned.insert(p.node()); });
+
+  // A region of `members` (indices, in order): arguments, outputs used outside it, prims.
+  auto make_region = [&](const std::vector<size_t>& members) {
+    std::unordered_set<size_t> inside(members.begin(), members.end());
+    BoundSymbol region;
+    std::unordered_set<const ValueNode*> defined, seen;
+    std::vector<Value> outs;
+    for (size_t i : members) {
+      BoundSymbol sub = bsyms[i];
+      sub.sym = detail::original_of(*sub.sym);
+      for (const auto& p : sub.input_proxies())
+        if (!defined.count(p.node()) && seen.insert(p.node()).second) region.args.push_back(p);
+      for (const auto& p : sub.output_proxies()) {
+        defined.insert(p.node());
+        bool used_outside = returned.count(p.node()) > 0;
+        if (auto it = readers.find(p.node()); it != readers.end())
+          for (size_t r : it->second) used_outside = used_outside || !inside.count(r);
+        if (used_outside) outs.push_back(p);
+      }
+      region.subsymbols.push_back(std::move(sub));
+    }
+    region.output = Value::sequence(std::move(outs), /*is_list=*/true);
+    region.loc = region.subsymbols.front().loc;
+    return region;
+  };
+  // Where the executor cannot compile a region whole, it is cut, in order, into the longest
+  // pieces it accepts; each piece reads only what earlier pieces or calls computed.
+  auto pieces = [&](const Executor& ex, const std::vector<size_t>& members) {
+    std::vector<std::vector<size_t>> out;
+    if (!ex.region_checker) return std::vector<std::vector<size_t>>{members};
+    for (size_t i : members) {
+      if (!out.empty()) {
+        out.back().push_back(i);
+        if (ex.region_checker(make_region(out.back()))) continue;
+        out.back().pop_back();
+      }
+      out.push_back({i});
+    }
+    return out;
+  };
+
+  Trace out = t;
+  out.header = "Fusion";
+  out.bound_symbols.clear();
+  std::unordered_map<std::string, int> counters;
+  for (int u : order) {
+    const auto& members = units[u];
+    if (group[members.front()] < 0) {
+      out.bound_symbols.push_back(bsyms[members.front()]);
+      continue;
+    }
+    const Executor& ex = *groups[group[members.front()]].ex;
+    for (const auto& piece : pieces(ex, members)) {
+      BoundSymbol region = make_region(piece);
+      if (region.output.items().empty()) continue;  // nothing it computes is used
+      std::string name = ex.name + std::to_string(counters[ex.name]++);
+      region.sym = &detail::region_symbol(name, ex.name, region.output.items());
+      out.bound_symbols.push_back(std::move(region));
+    }
+  }
+  return out;
+}
+
+Trace region_trace(const BoundSymbol& region) {
+  THUNDER_ASSERT(is_fusion_region(region), region.sym->name(), " is not a fused region");
+  Trace t;
+  t.header = "Fused region " + region.sym->name();
+  t.fn_name = region.sym->name();
+  for (const auto& a : region.args) t.inputs.push_back(a);
+  t.output = region.output;
+  t.bound_symbols = region.subsymbols;
+  // values inside a region are freed after their last use too, so running it costs no more
+  // memory than eager
+  Trace out = insert_deletes(t);
+  out.header = t.header;
+  return out;
+}
+
+}  // namespace thunder::exec

@@ -1,0 +1,31 @@
+"""The fused CPU code generator (csrc/codegen/cpu) as a fusion executor named "cpu_fusion".
+
+Registered when the extension has the generator (`executors=["cpu_fusion"]`); making it the CPU
+default is `set_default_executors("cpu", ["cpu_fusion", "aten"])`, done where the golden traces
+that assume ATen lines are updated with it. Its `can_fuse` says which prims it compiles,
+its region checker which regions it compiles whole (partitioning cuts the others), and
+`compile_region` gives a kernel that takes the region's input tensors and returns its outputs.
+"""
+
+from thunder import _C
+from thunder.runtime.executors import FusionExecutor, register_executor
+
+
+def available():
+    """Whether this build of thunder has the CPU code generator."""
+    return hasattr(_C, "cpu_fusion_compile") and hasattr(_C, "cpu_fusion_can_fuse")
+
+
+cpu_fusion = None
+if available():
+    from thunder.runtime import cpu_fusion as _generator  # hands the generator torch's types
+
+    def _whole(region):
+        return _generator.unsupported(region) is None
+
+    # kernels are not differentiable: traces that autograd must record run on ATen until the
+    # grad transform gives them a backward trace of their own
+    cpu_fusion = register_executor(
+        FusionExecutor("cpu_fusion", _generator.can_fuse, _generator.compile_region, region_checker=_whole,
+                       differentiable=False)
+    )

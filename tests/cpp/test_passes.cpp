@@ -1,0 +1,353 @@
+// Golden-text tests for CSE, claiming (with the decomposition fallback), fusion partitioning and
+// the pipeline's switches.
+#include "helpers.h"
+#include "transforms/passes.h"
+
+namespace thunder {
+namespace {
+
+using testing::f;
+using testing::i;
+
+Value input(TraceBuilder& b, const std::string& name, Shape shape) {
+  return b.add_input(name, TensorMeta{std::move(shape), DType::Float32, Device{}, false});
+}
+
+Value op(std::string_view name, std::vector<Value> args, const Kwargs& kw = {}) {
+  return ops::call(name, std::move(args), kw);
+}
+
+// A fusion executor for tests: fuses elementwise, reduction and shape prims.
+exec::Executor fuser(bool reductions_end_regions = false) {
+  return exec::Executor{.name = "fuse",
+                        .kind = exec::Executor::Kind::Fusion,
+                        .checker =
+                            [](const BoundSymbol& b) {
+                              return b.sym->is_prim() && b.sym->fusion() != FusionClass::Opaque &&
+                                     !b.sym->side_effect();
+                            },
+                        .reductions_end_regions = reductions_end_regions};
+}
+
+std::vector<exec::Executor> fuser_then_aten(bool reductions_end_regions = false) {
+  return {fuser(reductions_end_regions), exec::Executor::aten()};
+}
+
+// Runs passes up to the fusion stage and returns the fused trace (verified).
+Trace fused(Trace t, bool reductions_end_regions = false) {
+  auto executors = fuser_then_aten(reductions_end_regions);
+  Trace out = exec::partition_fusions(exec::claim(transforms::dead_code_elimination(t), executors), executors);
+  verify(out);
+  return out;
+}
+
+TEST(CSE, MergesRepeatedCallsAndRenamesTheirUses) {
+  TraceBuilder b;
+  TraceBuilder::Scope s(b);
+  Value x = input(b, "x", {4});
+  Value a = op("exp", {x});
+  Value c = op("exp", {x});
+  Value d = op("add", {a, c});
+  Value e = op("mul", {x, i(2)});
+  Value g = op("mul", {x, f(2.0)});  // 2 and 2.0 are different constants
+  b.set_output(Value::sequence({d, e, g, c}));
+  Trace t = transforms::common_subexpression_elimination(b.finish());
+  verify(t);
+  EXPECT_EQ(t.str(), R"(# Constructed by Common Subexpression Elimination
+import torch
+
+def computation(x):
+  # x: "cpu f32[4]"
+  t0 = torch.exp(x)  # t0: "cpu f32[4]"
+    # t0 = prims.exp(x)
+  t2 = torch.add(t0, t0)  # t2: "cpu f32[4]"
+    # t2 = prims.add(t0, t0)
+  t3 = torch.mul(x, 2)  # t3: "cpu f32[4]"
+    # t3 = prims.mul(x, 2)
+  t4 = torch.mul(x, 2.0)  # t4: "cpu f32[4]"
+    # t4 = prims.mul(x, 2.0)
+  return (t2, t3, t4, t0)
+)");
+}
+
+TEST(CSE, NeverMergesRandomDrawsOrCopies) {
+  TraceBuilder b;
+  TraceBuilder::Scope s(b);
+  Value x = input(b, "x", {4});
+  Value r1 = op("rand_like", {x});
+  Value r2 = op("rand_like", {x});
+  Value y = op("neg", {x});
+  op("prims.copy_", {x, y});
+  op("prims.copy_", {x, y});
+  b.set_output(Value::sequence({r1, r2}));
+  Trace before = b.finish();
+  Trace t = transforms::common_subexpression_elimination(before);
+  EXPECT_TRUE(transforms::same_program(before, t)) << t.str();
+}
+
+TEST(CSE, KeepsCallsUnderDifferentGradModesApart) {
+  TraceBuilder b;
+  TraceBuilder::Scope s(b);
+  Value x = input(b, "x", {4});
+  Value a = op("exp", {x});
+  op("prims.set_grad_enabled", {Value::constant(false)});
+  Value c = op("exp", {x});
+  b.set_output(Value::sequence({a, c}));
+  Trace before = b.finish();
+  EXPECT_TRUE(transforms::same_program(before, transforms::common_subexpression_elimination(before)));
+}
+
+TEST(Claim, ExecutorsInPriorityOrderAndTheDecompositionFallback) {
+  TraceBuilder b;
+  TraceBuilder::Scope s(b);
+  Value x = input(b, "x", {2, 3});
+  Value w = input(b, "w", {3});
+  Value y = op("layer_norm", {x, Value::sequence({i(3)}, true), w});
+  Value z = op("tanh", {y});
+  b.set_output(op("add", {z, x}));
+  Trace t = b.finish();
+  // "mine" implements layer_norm and prims.tanh but declines layer_norm without a weight;
+  // nobody implements torch-level tanh, so its prim is claimed instead.
+  exec::Executor mine{.name = "mine",
+                      .ops = {"layer_norm", "prims.tanh", "add"},
+                      .checker = [](const BoundSymbol& c) { return c.sym->name() != "layer_norm" || !c.args[2].is_none(); }};
+  exec::Executor only_add{.name = "adder", .ops = {"prims.add"}};
+  Trace claimed = exec::claim(t, {only_add, mine});
+  verify(claimed);
+  EXPECT_EQ(claimed.str(), R"(# Constructed by Claim by executors
+import torch
+
+def computation(x, w):
+  # x: "cpu f32[2, 3]"
+  # w: "cpu f32[3]"
+  t14 = mine.layer_norm(x, [3], w)  # t14: "cpu f32[2, 3]"
+    # t0 = prims.sum(x, [1])
+    # t1 = prims.reshape(t0, [2, 1])
+    # t2 = prims.div(t1, 3.0)
+    # t3 = prims.expand(t2, [2, 3])
+    # t4 = prims.sub(x, t3)
+    # t5 = prims.mul(t4, t4)
+    # t6 = prims.sum(t5, [1])
+    # t7 = prims.reshape(t6, [2, 1])
+    # t8 = prims.div(t7, 3.0)
+    # t9 = prims.expand(t8, [2, 3])
+    # t10 = prims.add(t9, 1e-05)
+    # t11 = prims.pow(t10, -0.5)
+    # t12 = prims.mul(t4, t11)
+    # t13 = prims.expand(w, [2, 3])
+    # t14 = prims.mul(t12, t13)
+  t15 = mine.prims_tanh(t14)  # t15: "cpu f32[2, 3]"
+  t16 = mine.add(t15, x)  # t16: "cpu f32[2, 3]"
+    # t16 = prims.add(t15, x)
+  return t16
+)");
+  // without an executor for prims.tanh the trace cannot run
+  std::string msg = testing::user_error([&] { exec::claim(t, {only_add}); }, ErrorKind::NotImplemented);
+  EXPECT_NE(msg.find("no executor can run prims."), std::string::npos) << msg;
+  EXPECT_NE(msg.find("executors tried, in order: adder"), std::string::npos) << msg;
+}
+
+TEST(Claim, BuiltinCheckersAreFoundByExecutorName) {
+  exec::register_builtin_checker("builtin_fuse", [](const BoundSymbol& b) { return b.sym->name() == "prims.exp"; });
+  const auto* checker = exec::builtin_checker("builtin_fuse");
+  ASSERT_NE(checker, nullptr);
+  EXPECT_EQ(exec::builtin_checker("no_such_executor"), nullptr);
+  TraceBuilder b;
+  TraceBuilder::Scope s(b);
+  Value x = input(b, "x", {4});
+  b.set_output(op("sin", {op("exp", {x})}));
+  exec::Executor ex{.name = "builtin_fuse", .kind = exec::Executor::Kind::Fusion, .checker = *checker};
+  Trace t = exec::partition_fusions(exec::claim(b.finish(), {ex, exec::Executor::aten()}), {ex});
+  verify(t);
+  ASSERT_EQ(t.bound_symbols.size(), 2u);
+  EXPECT_TRUE(exec::is_fusion_region(t.bound_symbols[0]));
+  EXPECT_EQ(t.bound_symbols[1].sym->name(), "sin");
+}
+
+TEST(Fusion, AChainBecomesOneRegionWithItsOutputsUsedLater) {
+  TraceBuilder b;
+  TraceBuilder::Scope s(b);
+  Value x = input(b, "x", {4, 8});
+  Value w = input(b, "w", {8, 8});
+  Value a = op("tanh", {x});
+  Value c = op("mul", {a, f(0.5)});
+  Value m = op("matmul", {c, w});  // opaque: ATen
+  Value d = op("add", {m, c});
+  b.set_output(Value::sequence({op("exp", {d}), a}));
+  Trace t = fused(b.finish());
+  EXPECT_EQ(t.str(), R"(# Constructed by Fusion
+import torch
+
+def computation(x, w):
+  # x: "cpu f32[4, 8]"
+  # w: "cpu f32[8, 8]"
+  [t0, t1] = fuse0(x)  # t0: "cpu f32[4, 8]", t1: "cpu f32[4, 8]"
+    # t0 = prims.tanh(x)
+    # t1 = prims.mul(t0, 0.5)
+  t2 = torch.matmul(t1, w)  # t2: "cpu f32[4, 8]"
+    # t2 = prims.matmul(t1, w)
+  [t4] = fuse1(t2, t1)  # t4: "cpu f32[4, 8]"
+    # t3 = prims.add(t2, t1)
+    # t4 = prims.exp(t3)
+  return (t4, t0)
+)");
+}
+
+TEST(Fusion, NoRegionThatWouldMakeACycle) {
+  // a -> (opaque) -> c, and a -> c directly: c cannot join a's region, whose output the opaque
+  // call reads, unless the opaque call joined it too.
+  TraceBuilder b;
+  TraceBuilder::Scope s(b);
+  Value x = input(b, "x", {4});
+  Value a = op("exp", {x});
+  Value o = op("cumsum", {a, i(0)});  // opaque prim
+  Value c = op("add", {a, o});
+  b.set_output(c);
+  Trace t = fused(b.finish());
+  EXPECT_EQ(t.str(), R"(# Constructed by Fusion
+import torch
+
+def computation(x):
+  # x: "cpu f32[4]"
+  [t0] = fuse0(x)  # t0: "cpu f32[4]"
+    # t0 = prims.exp(x)
+  t1 = torch.cumsum(t0, 0)  # t1: "cpu f32[4]"
+    # t1 = prims.cumsum(t0, 0)
+  [t2] = fuse1(t0, t1)  # t2: "cpu f32[4]"
+    # t2 = prims.add(t0, t1)
+  return t2
+)");
+}
+
+TEST(Fusion, ViewsInsideAndIndependentWorkJoinsAnEarlierRegion) {
+  TraceBuilder b;
+  TraceBuilder::Scope s(b);
+  Value x = input(b, "x", {2, 3});
+  Value y = input(b, "y", {3, 2});
+  Value a = op("reshape", {op("exp", {x}), Value::sequence({i(3), i(2)})});
+  Value c = op("permute", {op("sin", {y}), Value::sequence({i(1), i(0)})});
+  b.set_output(Value::sequence({op("add", {a, y}), c}));
+  Trace t = fused(b.finish());
+  EXPECT_EQ(t.str(), R"(# Constructed by Fusion
+import torch
+
+def computation(x, y):
+  # x: "cpu f32[2, 3]"
+  # y: "cpu f32[3, 2]"
+  [t3, t4] = fuse0(x, y)  # t3: "cpu f32[2, 3]", t4: "cpu f32[3, 2]"
+    # t0 = prims.exp(x)
+    # t1 = prims.reshape(t0, [3, 2])
+    # t2 = prims.sin(y)
+    # t3 = prims.permute(t2, [1, 0])
+    # t4 = prims.add(t1, y)
+  return (t4, t3)
+)");
+}
+
+TEST(Fusion, ReductionsAsRegionRoots) {
+  TraceBuilder b;
+  TraceBuilder::Scope s(b);
+  Value x = input(b, "x", {4, 8});
+  b.set_output(op("softmax", {x, i(1)}));
+  Trace traced = b.finish();
+  Trace one = fused(traced);
+  ASSERT_EQ(one.bound_symbols.size(), 1u) << one.str();  // the whole softmax, one region
+  Trace rooted = fused(traced, /*reductions_end_regions=*/true);
+  EXPECT_EQ(rooted.str(), R"(# Constructed by Fusion
+import torch
+
+def computation(x):
+  # x: "cpu f32[4, 8]"
+  [t0] = fuse0(x)  # t0: "cpu f32[4]"
+    # t0 = prims.amax(x, [1])
+  [t4, t5] = fuse1(t0, x)  # t4: "cpu f32[4, 8]", t5: "cpu f32[4]"
+    # t1 = prims.reshape(t0, [4, 1])
+    # t2 = prims.expand(t1, [4, 8])
+    # t3 = prims.sub(x, t2)
+    # t4 = prims.exp(t3)
+    # t5 = prims.sum(t4, [1])
+  [t8] = fuse2(t5, t4)  # t8: "cpu f32[4, 8]"
+    # t6 = prims.reshape(t5, [4, 1])
+    # t7 = prims.expand(t6, [4, 8])
+    # t8 = prims.div(t4, t7)
+  return t8
+)");
+}
+
+TEST(Fusion, ARegionTheExecutorRejectsIsCutIntoPiecesInOrder) {
+  TraceBuilder b;
+  TraceBuilder::Scope s(b);
+  Value x = input(b, "x", {4});
+  Value a = op("exp", {x});
+  Value c = op("sin", {a});
+  Value d = op("add", {c, a});
+  b.set_output(op("cos", {d}));
+  exec::Executor ex = fuser();
+  ex.region_checker = [](const BoundSymbol& r) { return r.subsymbols.size() <= 2; };
+  std::vector<exec::Executor> executors{ex, exec::Executor::aten()};
+  Trace t = exec::partition_fusions(exec::claim(b.finish(), executors), executors);
+  verify(t);
+  EXPECT_EQ(t.str(), R"(# Constructed by Fusion
+import torch
+
+def computation(x):
+  # x: "cpu f32[4]"
+  [t0, t1] = fuse0(x)  # t0: "cpu f32[4]", t1: "cpu f32[4]"
+    # t0 = prims.exp(x)
+    # t1 = prims.sin(t0)
+  [t3] = fuse1(t1, t0)  # t3: "cpu f32[4]"
+    # t2 = prims.add(t1, t0)
+    # t3 = prims.cos(t2)
+  return t3
+)");
+}
+
+TEST(Fusion, SideEffectsAreBarriers) {
+  TraceBuilder b;
+  TraceBuilder::Scope s(b);
+  Value x = input(b, "x", {4});
+  Value a = op("exp", {x});
+  op("prims.set_grad_enabled", {Value::constant(false)});
+  Value c = op("sin", {x});
+  b.set_output(op("add", {a, c}));
+  Trace t = fused(b.finish());
+  EXPECT_EQ(t.str(), R"(# Constructed by Fusion
+import torch
+from thunder import prims
+
+def computation(x):
+  # x: "cpu f32[4]"
+  [t0] = fuse0(x)  # t0: "cpu f32[4]"
+    # t0 = prims.exp(x)
+  prims.set_grad_enabled(False)
+  [t2] = fuse1(x, t0)  # t2: "cpu f32[4]"
+    # t1 = prims.sin(x)
+    # t2 = prims.add(t0, t1)
+  return t2
+)");
+}
+
+TEST(Pipeline, SwitchesAndUnchangedHeaders) {
+  TraceBuilder b;
+  TraceBuilder::Scope s(b);
+  Value x = input(b, "x", {4});
+  Value a = op("exp", {x});
+  Value c = op("exp", {x});
+  b.set_output(op("add", {a, c}));
+  Trace t = b.finish();
+  auto headers = [](const std::vector<Trace>& stages) {
+    std::vector<std::string> out;
+    for (const auto& st : stages) out.push_back(st.header);
+    return out;
+  };
+  EXPECT_EQ(headers(transforms::run_pipeline(t, {.verify = true, .executors = fuser_then_aten()})),
+            (std::vector<std::string>{"Tracing", "Dead Code Elimination (unchanged)", "Common Subexpression Elimination",
+                                      "Claim by executors", "Fusion", "Transform for execution"}));
+  auto stages = transforms::run_pipeline(t, {.verify = true, .disabled = {"cse", "dce"}});
+  EXPECT_EQ(headers(stages), (std::vector<std::string>{"Tracing", "Claim by executors (unchanged)", "Transform for execution"}));
+  EXPECT_NE(stages.back().str().find("t1 = torch.exp(x)"), std::string::npos);  // not merged
+  for (const auto& st : stages) EXPECT_GE(st.seconds, 0.0);
+}
+
+}  // namespace
+}  // namespace thunder
