@@ -52,7 +52,7 @@ GradPipeline run_grad_pipeline(Trace computation, const PipelineOptions& options
     fw.push_back(g.forward);
     out.backward.push_back(g.backward);
     start = std::chrono::steady_clock::now();
-    g = rematerialize(g);
+    g = rematerialize(std::move(g));
     g.forward.seconds = g.backward.seconds = seconds_since(start);
     if (options.verify) verify(g.forward), verify(g.backward);
   }
