@@ -99,6 +99,15 @@ void register_linalg(Registry& r) {
                          shape_str(y.shape()), ", got ", shape_str(b->shape()));
            using namespace pm;
            return y + broadcast_to(*b, y.shape());
+         },
+         // matmul's rule on (input, weight^T); the bias sums the cotangent over the batch
+         .vjp = [](const Args& a, const Value& y, const Value& g) -> std::vector<Value> {
+           const Value& w = a[1];
+           Value wt = w.rank() == 2 ? permute(w, {1, 0}) : w;
+           const Symbol& mm = op_table().at("prims.matmul");
+           std::vector<Value> gs = mm.vjp()(Args(mm, {a[0], wt}), y, g);
+           Value gw = w.rank() == 2 ? permute(gs[1], {1, 0}) : gs[1];
+           return {gs[0], gw, a[2].is_tensor() ? sum_to_shape(g, a[2].shape()) : Value()};
          }});
 
   // torch computes outer as a broadcast product (input[:, None] * vec2), so it promotes like mul

@@ -130,6 +130,20 @@ Value softmax_impl(const Args& a, bool log) {
   return convert(nn::softmax(x, dim, log), result);
 }
 
+// From the result y: softmax's g' = y * (g - sum(g * y)), log_softmax's g' = g - exp(y) * sum(g),
+// in float32 for half types
+std::vector<Value> softmax_vjp(const Args& a, const Value& y, const Value& g, bool log) {
+  using namespace pm;
+  const Value& in = a[0];
+  if (in.rank() == 0) return {zeros_like(in)};
+  int64_t dim = softmax_dim(a);
+  DType op = opmath_type(y.dtype());
+  Value yc = convert(y, op), gc = convert(g, op);
+  auto total = [&](const Value& v) { return broadcast_to(reduce("prims.sum", v, {dim}, true), v.shape()); };
+  Value gx = log ? gc - exp(yc) * total(gc) : yc * (gc - total(gc * yc));
+  return {convert(gx, in.dtype())};
+}
+
 // torch.softmax(x, dim, dtype=...) takes every spelling's arguments: F.softmax's implicit dim is
 // resolved here and its _stacklevel (a warning detail) dropped.
 std::string softmax_call(const char* fn, const std::vector<Value>& args) {
@@ -218,6 +232,25 @@ void register_nn(Registry& r) {
              y = 0.5 * x * (1.0 + tanh(k * (x + 0.044715 * (x * x * x))));
            }
            return convert(y, in.dtype());
+         },
+         .vjp = [](const Args& a, const Value&, const Value& g) -> std::vector<Value> {
+           using namespace pm;
+           const Value& in = a[0];
+           DType op = opmath_type(in.dtype());
+           Value x = convert(in, op), gc = convert(g, op);
+           Value d;
+           if (a.str(1) == "none") {
+             Value cdf = 0.5 * (1.0 + erf(x * (1.0 / std::numbers::sqrt2)));
+             Value pdf = exp(-0.5 * (x * x)) * (1.0 / std::sqrt(2.0 * std::numbers::pi));
+             d = cdf + x * pdf;
+           } else {
+             // torch's GeluBackward with approximate='tanh', term by term
+             const double beta = std::sqrt(2.0 / std::numbers::pi), kappa = 0.044715;
+             Value x_sq = x * x;
+             Value t = tanh(beta * (x + kappa * (x_sq * x)));
+             d = 0.5 * (1.0 + t) + (0.5 * x) * (1.0 - t * t) * (beta * (1.0 + 3.0 * kappa * x_sq));
+           }
+           return {convert(gc * d, in.dtype())};
          }});
 
   r.add({.schema = "sigmoid(input)",
@@ -239,14 +272,16 @@ void register_nn(Registry& r) {
          .torch_names = {"torch.softmax", "torch.Tensor.softmax", "torch.nn.functional.softmax", "torch.special.softmax"},
          .fusion = FusionClass::Reduction,
          .print = [](const std::vector<Value>& args) { return softmax_call("torch.softmax", args); },
-         .impl = [](const Args& a) { return softmax_impl(a, false); }});
+         .impl = [](const Args& a) { return softmax_impl(a, false); },
+         .vjp = [](const Args& a, const Value& y, const Value& g) { return softmax_vjp(a, y, g, false); }});
   r.add({.schema = "log_softmax(input, dim=None, dtype=None, *, _stacklevel=3)",
          .print_name = "torch.log_softmax",
          .torch_names = {"torch.log_softmax", "torch.Tensor.log_softmax", "torch.nn.functional.log_softmax",
                          "torch.special.log_softmax"},
          .fusion = FusionClass::Reduction,
          .print = [](const std::vector<Value>& args) { return softmax_call("torch.log_softmax", args); },
-         .impl = [](const Args& a) { return softmax_impl(a, true); }});
+         .impl = [](const Args& a) { return softmax_impl(a, true); },
+         .vjp = [](const Args& a, const Value& y, const Value& g) { return softmax_vjp(a, y, g, true); }});
 
   activation(r, "silu(input, inplace=False)", {"torch.nn.functional.silu", "torch._C._nn.silu"},
              [](const Value& x, const Args&) {

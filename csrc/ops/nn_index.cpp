@@ -87,6 +87,20 @@ void register_nn_index(Registry& r) {
            Shape out = idx.shape();
            out.push_back(w.shape()[1]);
            return nn::reshape(rows, out);
+         },
+         // the rows' cotangents added into a zero weight; padding_idx's row gets none
+         .vjp = [](const Args& a, const Value&, const Value& g) -> std::vector<Value> {
+           THUNDER_CHECK(!a[5].as_bool() && !a[6].as_bool(), NotImplemented,
+                         "embedding: the gradient with scale_grad_by_freq=True or sparse=True is not supported yet");
+           const Value& w = a[1];
+           int64_t n = numel(a[0].shape()), d = w.shape()[1];
+           Value idx = reshape_to(convert(a[0], DType::Int64), {n, 1});
+           Value rows = reshape_to(g, {n, d});
+           if (!a[2].is_none()) {
+             int64_t p = wrap_dim(a.int_(2), w.shape()[0]);
+             rows = pm::where(broadcast_to(pm::eq(idx, num(p)), {n, d}), zeros_like(rows), rows);
+           }
+           return {Value(), call("prims.scatter_add", {zeros_like(w), num(0), broadcast_to(idx, {n, d}), rows})};
          }});
 
   r.add({.schema = "one_hot(tensor, num_classes=-1)",

@@ -137,6 +137,13 @@ void dropout(Registry& r, const char* name, std::vector<std::string> torch_names
              if (is_complex(x.dtype())) not_implemented_for(op, x.dtype());
              THUNDER_CHECK(is_floating(x.dtype()), Runtime, "result type Float can't be cast to the desired output type ",
                            dtype_c10_name(x.dtype()));
+             // torch's CPU dropout, step by step: the mask drawn as `empty_like(x).bernoulli_(1 - p)`,
+             // scaled in place, multiplied in. The mask is then a tensor of the trace, which backward
+             // reuses (its draws are eager's). On CUDA torch uses a fused kernel with draws of its own.
+             if (op == "dropout" && x.meta().device.type == DeviceType::CPU) {
+               Value noise = call("bernoulli_functional", {x, num(1 - p)});
+               return call("prims.mul", {x, call("prims.div", {noise, num(1 - p)})});
+             }
            }
            return new_tensor(x.shape(), x.dtype(), x.meta().device);
          }});

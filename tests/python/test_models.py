@@ -44,11 +44,14 @@ def test_gpt_forward_matches_eager():
 
 def test_gpt_training_matches_eager():
     torch.manual_seed(0)
-    model = GPT(GPTConfig(n_layer=2)).eval()  # eval: dropout p=0 anyway; keeps train/eval flags fixed
+    # eval: dropout p=0 anyway; keeps train/eval flags fixed. No biases: the key projection's bias
+    # has a gradient of zero in exact arithmetic (softmax ignores a shift), so eager's and
+    # thunder's differ only by rounding noise, which AdamW normalizes into full-size steps.
+    model = GPT(GPTConfig(n_layer=2, bias=False)).eval()
     ref = copy.deepcopy(model)
     batches = [(torch.randint(0, 128, (4, 16)), torch.randint(0, 128, (4, 16))) for _ in range(3)]
-    losses = train(thunder.jit(model), batches, steps=10)
-    ref_losses = train(ref, batches, steps=10)
+    losses = train(thunder.jit(model), batches, steps=50)
+    ref_losses = train(ref, batches, steps=50)
     torch.testing.assert_close(losses, ref_losses, rtol=1e-4, atol=1e-5)
     for (name, p), q in zip(model.named_parameters(), ref.parameters()):
         torch.testing.assert_close(p, q, rtol=1e-4, atol=1e-5, msg=name)

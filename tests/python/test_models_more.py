@@ -33,6 +33,10 @@ def train(model, batches, steps, opt_cls=torch.optim.AdamW, lr=1e-3):
 
 
 def assert_trains_like_eager(model, batches, steps, **kw):
+    """Losses and final parameters match eager's. Gradients come from thunder's own rules, equal
+    to torch's up to rounding; AdamW's first steps are nearly sign(grad) * lr, which turns the
+    rounding noise of near-zero gradients (an attention key's bias, whose exact gradient is zero)
+    into full-size steps, so these tests train with SGD."""
     ref = copy.deepcopy(model)
     losses = train(thunder.jit(model), batches, steps, **kw)
     ref_losses = train(ref, batches, steps, **kw)
@@ -94,7 +98,7 @@ def test_llama_training_matches_eager():
     torch.manual_seed(0)
     model = Llama(LlamaConfig(gqa="repeat_interleave")).eval()
     batches = [(torch.randint(0, 128, (2, 8)), torch.randint(0, 128, (2, 8))) for _ in range(2)]
-    assert_trains_like_eager(model, batches, steps=4)
+    assert_trains_like_eager(model, batches, steps=4, opt_cls=torch.optim.SGD, lr=0.1)
 
 
 # ---- BERT ----------------------------------------------------------------------------------------
@@ -131,7 +135,7 @@ def test_bert_training_matches_eager():
     torch.manual_seed(0)
     model = BertForSequenceClassification(BertConfig()).eval()
     batches = [bert_batch() for _ in range(2)]
-    assert_trains_like_eager(model, batches, steps=4)
+    assert_trains_like_eager(model, batches, steps=4, opt_cls=torch.optim.SGD, lr=0.1)
 
 
 # ---- ResNet --------------------------------------------------------------------------------------

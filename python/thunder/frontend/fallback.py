@@ -5,6 +5,7 @@ other call (never fused), executed by torch, and differentiable through torch's 
 such op warns once; `thunder.jit(f, fallback=False)` makes it an error instead.
 """
 
+import functools
 import re
 import sys
 import warnings
@@ -52,6 +53,23 @@ def record(tracer, func, args, kwargs, loc):
     if interception.resolve(name) is not func:
         print_name = "_fallback_" + re.sub(r"\W", "_", name)
         CALLABLES[print_name] = func
+    return _record_opaque(tracer, func, name, print_name, args, kwargs, loc, warn=True)
+
+
+def record_autograd_function(tracer, cls, apply, args, kwargs, loc):
+    """Records `cls.apply(*args, **kwargs)` (a user torch.autograd.Function) as one opaque call:
+    forward runs the user's forward, and its gradient is recomputed through torch.autograd, which
+    calls the user's backward."""
+    name = f"{cls.__qualname__}.apply"
+    ident = re.sub(r"\W", "_", cls.__qualname__)
+    print_name = f"_autograd_function_{ident}_{id(cls):x}"
+    CALLABLES[print_name] = functools.partial(apply, cls)
+    # called from user code, not from the tracer's handler: the mode is still active
+    with torch._C.DisableTorchFunction():
+        return _record_opaque(tracer, CALLABLES[print_name], name, print_name, args, kwargs, loc, warn=False)
+
+
+def _record_opaque(tracer, func, name, print_name, args, kwargs, loc, warn):
     args, kwargs = tracer._prepare((args, kwargs), loc)
     meta_args, meta_kwargs = tree_map(_to_meta, (args, kwargs))
     previous = sys.gettrace()
@@ -74,9 +92,9 @@ def record(tracer, func, args, kwargs, loc):
         )
     device = _device_of(args, kwargs)
     metas = [(list(o.shape), TO_DTYPE[o.dtype], device) for o in outs]
-    if not tracer.fallback:
+    if warn and not tracer.fallback:
         raise errors.UnsupportedOpError(f"{name} is not supported by thunder yet (fallback=False)" + errors.where(loc))
-    if name not in _warned:
+    if warn and name not in _warned:
         _warned.add(name)
         warnings.warn_explicit(
             f"thunder: {name} is not in the op table; it runs as an opaque torch call, never fused. "

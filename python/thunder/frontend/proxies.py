@@ -8,7 +8,7 @@ through the C++ trace builder.
 
 import torch
 from torch.overrides import TorchFunctionMode
-from torch.utils._pytree import tree_map
+from torch.utils._pytree import tree_flatten, tree_map
 
 from thunder import _C
 from thunder.frontend import errors, interception
@@ -83,6 +83,27 @@ class Tracer(TorchFunctionMode):
         # id(view proxy) -> (parent proxy, index) for views made by indexing: an update of such a
         # view is written through into its parent with setitem
         self._index_views = {}
+
+    def __enter__(self):
+        # user torch.autograd.Function subclasses: `apply` is a Python classmethod that no torch
+        # function handler sees; while tracing, a call with proxies records one opaque call of
+        # the Function, so that its gradient is the user's backward, as in eager
+        self._function_apply = torch.autograd.Function.__dict__["apply"]
+        original, tracer = self._function_apply.__func__, self
+
+        def apply(cls, *args, **kwargs):
+            if any(isinstance(x, TensorProxy) for x in tree_flatten((args, kwargs))[0]):
+                from thunder.frontend import fallback
+
+                return fallback.record_autograd_function(tracer, cls, original, args, kwargs, errors.user_location())
+            return original(cls, *args, **kwargs)
+
+        torch.autograd.Function.apply = classmethod(apply)
+        return super().__enter__()
+
+    def __exit__(self, *exc):
+        torch.autograd.Function.apply = self._function_apply
+        return super().__exit__(*exc)
 
     def add_input(self, name, tensor):
         """A trace input for `tensor`, named after `name`; returns its proxy."""
