@@ -12,7 +12,7 @@ import torch.nn.functional as F
 import thunder
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "models"))
-from nanogpt import Block, GPTConfig  # noqa: E402
+from nanogpt import MLP, Block, GPTConfig  # noqa: E402
 
 
 def saved_storage_bytes(fn, *args, skip=()):
@@ -131,3 +131,17 @@ def test_random_draw_never_recomputed():
     # the mask is saved (one byte an element), not the draw; and the matmul's result
     saved = thunder.last_backward_traces(tf)[-1].inputs[:-1]
     assert sorted(p.dtype.name for p in saved if p.shape == (6, 16)) == ["bool", "float64"]
+
+
+def test_dropout_mask_saved_not_redrawn():
+    torch.manual_seed(0)
+    # the GPT MLP (attention's dropout is not supported yet)
+    block = MLP(GPTConfig(n_embd=32, dropout=0.25)).double().train()
+    x = torch.randn(2, 16, 32, dtype=torch.float64, requires_grad=True)
+    tblock = thunder.jit(block)
+    # same seed, same masks in forward; equal gradients mean backward used forward's masks
+    assert_same_grads(block, tblock, [x], list(block.parameters()), seed=3)
+    forward = str(thunder.last_traces(tblock)[-1])
+    backward = str(thunder.last_backward_traces(tblock)[-1])
+    assert "bernoulli" in forward
+    assert "bernoulli" not in backward
