@@ -7,8 +7,9 @@
 // minimum cut is the cheapest such set.
 //
 // Costs: bytes * K + 1, K larger than the number of values, so bytes decide and the count of
-// saved tensors breaks ties; forward inputs cost only the 1 (the caller holds them anyway). Of
-// the minimum cuts the one closest to the sink is taken (the least recomputation).
+// saved tensors breaks ties; forward inputs cost only the 1 (the caller holds them anyway), except
+// inputs forward writes into, which backward cannot read again. Of the minimum cuts the one
+// closest to the sink is taken (the least recomputation).
 #include "transforms/remat.h"
 
 #include <algorithm>
@@ -191,11 +192,21 @@ GradTraces rematerialize(GradTraces g) {
   auto in_node = [](int i) { return 2 + 2 * i; };
   auto out_node = [](int i) { return 3 + 2 * i; };
   FlowGraph graph(2 + 2 * n);
-  const int64_t scale = n + 1;
+  // the grad transform's own list is a cut: the minimum costs no more, so flows stay far below
+  // kInf unless tie-breaking would overflow (then bytes alone decide)
+  int64_t scale = n + 1;
+  if (tensor_bytes(g.saved) + 1 >= kInf / 4 / scale) scale = 1;
+  // an input that forward updates in place (prims.copy_ into it) holds other values by the time
+  // backward runs: backward may read it only where the grad transform already did
+  std::unordered_set<const ValueNode*> written, read_before;
+  for (const auto& b : fw.bound_symbols)
+    if (b.sym->name() == "prims.copy_") written.insert(b.args.at(0).node());
+  for (const auto& s : g.saved) read_before.insert(s.node());
   for (int i = 0; i < n; ++i) {
     const ValueNode* v = values[i].node();
-    bool is_input = producer.at(v) < 0;
-    graph.add_edge(in_node(i), out_node(i), is_input ? 1 : value_bytes(values[i]) * scale + 1);
+    int64_t cost = value_bytes(values[i]) * scale + 1;
+    if (producer.at(v) < 0) cost = written.count(v) && !read_before.count(v) ? kInf : 1;
+    graph.add_edge(in_node(i), out_node(i), cost);
     if (!recomputable_value(v)) {
       graph.add_edge(source, in_node(i), kInf);
       continue;
