@@ -216,3 +216,14 @@ GRADCHECK = {
 def test_gradcheck(name):
     fn, shapes = GRADCHECK[name]
     assert torch.autograd.gradcheck(thunder.jit(fn), leaves(*shapes))
+
+
+@pytest.mark.parametrize("decompose", [False, True])
+def test_detach_cuts_the_gradient(decompose):
+    def f(x, w):
+        return x.detach() * w * x
+
+    expected = grads_of(f, *leaves((3,), (3,)))
+    got = grads_of(thunder.jit(f, decompose=decompose), *leaves((3,), (3,)))
+    for g, e in zip(got, expected):
+        torch.testing.assert_close(g, e)
