@@ -136,12 +136,11 @@ def test_docs_ops_md_is_generated_from_the_table():
 # gives torch.autograd's gradients for random cotangents.
 GRAD_CASES = [c for c in CASES if c[2] in FLOAT_DTYPES and not c[1].random and (c[2] == torch.float64 or c[0].endswith("-0"))]
 # Samples whose gradients differ from torch's today (see docs/design.md, Autodiff, known gaps):
-# NaN conventions of fmax/fmin/clamp, max(x, dim) sharing ties instead of following the index,
-# floor division's special values, std of a single element.
+# NaN conventions of fmax/fmin/clamp, floor division's special values, std of a single element.
 KNOWN_GRAD_GAPS = {
     "fmax-float64-5", "fmin-float32-0", "fmin-float64-0", "div_floor_special-float32-0", "div_floor_special-float64-0",
-    "clamp-float64-7", "clamp_nan_tensor_bound-float32-0", "clamp_nan_tensor_bound-float64-0", "max_nan-float32-0",
-    "max_nan-float64-0", "max_nan-bfloat16-0", "max_nan-float16-0", "std-float64-6", "std_mean-float64-6",
+    "clamp-float64-7", "clamp_nan_tensor_bound-float32-0", "clamp_nan_tensor_bound-float64-0", "std-float64-6",
+    "std_mean-float64-6",
 }
 GRAD_PARAMS = [
     pytest.param(c, id=c[0], marks=pytest.mark.xfail(strict=True, reason="known gradient gap")) if c[0] in KNOWN_GRAD_GAPS
