@@ -42,7 +42,8 @@ GradPipeline run_grad_pipeline(Trace computation, const PipelineOptions& options
   fw.push_back(std::move(computation));
   if (options.verify) verify(fw.back());
   step(fw, dead_code_elimination, options);
-  if (options.decompose) step(fw, decompose_to_prims, options);
+  // decomposition comes after the grad transform: it would turn calls that cut the gradient
+  // (detach) into aliases that pass it
   auto start = std::chrono::steady_clock::now();
   GradTraces g = grad_transform(fw.back());
   g.forward.seconds = g.backward.seconds = seconds_since(start);
@@ -61,6 +62,7 @@ GradPipeline run_grad_pipeline(Trace computation, const PipelineOptions& options
   out.saved = std::move(g.saved);
   out.cotangent_positions = std::move(g.cotangent_positions);
   for (auto* stages : {&out.forward, &out.backward}) {
+    if (options.decompose) step(*stages, decompose_to_prims, options);
     step(*stages, dead_code_elimination, options);
     step(*stages, exec::insert_deletes, options);
   }
