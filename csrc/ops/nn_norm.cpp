@@ -85,6 +85,31 @@ Value layer_norm(const Args& a) {
   return convert(y, in.dtype());
 }
 
+// From the input alone (the statistics are recomputed, so forward keeps one layer_norm call and
+// saves nothing but its operands): g' = rstd * (gy - mean(gy) - xhat * mean(gy * xhat)) with
+// gy = g * weight, in float32 for half types
+std::vector<Value> layer_norm_vjp(const Args& a, const Value&, const Value& g) {
+  using namespace pm;
+  const Value& in = a[0];
+  std::optional<Value> w = a.opt_tensor(2), b = a.opt_tensor(3);
+  int64_t k = static_cast<int64_t>(a.int_list(1).size());
+  std::vector<int64_t> dims = nn::dims_from(in.rank() - k, in.rank());
+  Value x = nn::floating_input("layer_norm", in);
+  DType op = x.dtype();
+  int64_t n = 1;
+  for (int64_t d : dims) n *= x.shape()[d];
+  auto mean_of = [&](const Value& v) { return broadcast_to(nn::sum(v, dims, true) / static_cast<double>(n), x.shape()); };
+  Value centered = x - mean_of(x);
+  Value rstd = call("prims.pow", {mean_of(centered * centered) + nn::real(a, 4), num(-0.5)});
+  Value xhat = centered * rstd;
+  Value gc = convert(g, op);
+  Value gy = w ? gc * broadcast_to(convert(*w, op), x.shape()) : gc;
+  Value gx = rstd * (gy - mean_of(gy) - xhat * mean_of(gy * xhat));
+  Value gw = w ? convert(sum_to_shape(gc * xhat, w->shape()), w->dtype()) : Value();
+  Value gb = b ? convert(sum_to_shape(gc, b->shape()), b->dtype()) : Value();
+  return {convert(gx, in.dtype()), Value(), gw, gb};
+}
+
 Value rms_norm(const Args& a) {
   const Value& in = a.tensor(0);
   std::vector<int64_t> ns = a.int_list(1);
@@ -248,7 +273,8 @@ void register_nn_norm(Registry& r) {
          .print_name = "torch.nn.functional.layer_norm",
          .torch_names = {"torch.nn.functional.layer_norm", "torch.layer_norm"},
          .fusion = FusionClass::Reduction,
-         .impl = layer_norm});
+         .impl = layer_norm,
+         .vjp = layer_norm_vjp});
   r.add({.schema = "rms_norm(input, normalized_shape, weight=None, eps=None)",
          .print_name = "torch.nn.functional.rms_norm",
          .torch_names = {"torch.nn.functional.rms_norm", "torch.rms_norm"},

@@ -158,6 +158,48 @@ Value max_min(const Args& a, const char* op, const char* prim, const char* arg_p
   return Value::sequence({values, indices});
 }
 
+// max / min. With a dim the cotangent goes to the returned index, as torch sends it (ties do not
+// share it); over everything it is shared among the elements equal to the result (a NaN result
+// among the NaNs); max(input, other) is the elementwise rule of maximum/minimum, ties halved.
+std::vector<Value> max_min_vjp(const Args& a, const Value& out, const Value& g, bool is_max) {
+  using namespace pm;
+  const Value& x = a[0];
+  if (a[1].is_tensor()) {
+    const Value& other = a[1];
+    PromotedTypes t = promote({x, other}, Promotion::Default);
+    Shape shape = common_shape({x, other});
+    Device dev = out.meta().device;
+    Value xa = convert(broadcast_to(to_device(x, dev), shape), t.computation);
+    Value oa = convert(broadcast_to(to_device(other, dev), shape), t.computation);
+    Value gc = convert(g, t.computation), zero = zeros_like(gc);
+    auto side = [&](const Value& mine, const Value& theirs, const Value& v) -> Value {
+      if (!is_inexact(v.dtype())) return Value();
+      Value loses = is_max ? lt(mine, theirs) : gt(mine, theirs);
+      Value gv = where(eq(mine, theirs), gc / 2, where(loses, zero, gc));
+      return convert(to_device(sum_to_shape(gv, v.shape()), v.meta().device), v.dtype());
+    };
+    return {side(xa, oa, x), side(oa, xa, other)};
+  }
+  if (out.is_tensor()) {
+    if (x.rank() == 0) return {g};
+    Value ys = broadcast_to(reshape_to(out, Shape(x.rank(), 1)), x.shape());
+    Value mask = bitwise_or(eq(x, ys), bitwise_and(ne(x, x), ne(ys, ys)));
+    Value count = reduce("prims.sum", convert(mask, x.dtype()), reduction_dims("max", std::nullopt, x.rank()), false);
+    return {where(mask, broadcast_to(reshape_to(g / count, Shape(x.rank(), 1)), x.shape()), zeros_like(x))};
+  }
+  Value gv = cotangent_at(g, 0);
+  if (!gv) return {Value()};
+  if (x.rank() == 0) return {gv};
+  int64_t d = wrap_dim(a.int_(1), x.rank());
+  Value idx = out.items()[1];
+  if (!a.bool_(2)) {
+    Shape kept = reduced_shape(x.shape(), {d}, true);
+    gv = reshape_to(gv, kept);
+    idx = reshape_to(idx, kept);
+  }
+  return {call("prims.scatter_add", {zeros_like(x), num(d), idx, gv})};
+}
+
 // all / any: counts the true elements. The result is bool, except that uint8 stays uint8.
 Value all_any(const Args& a, bool all) {
   const Value& x = a.tensor(0);
@@ -343,12 +385,14 @@ void register_reductions(Registry& r) {
          .print_name = "torch.max",
          .torch_names = {"torch.max", "torch.Tensor.max"},
          .fusion = FusionClass::Reduction,
-         .impl = [](const Args& a) { return max_min(a, "max", "prims.amax", "prims.argmax", "maximum"); }});
+         .impl = [](const Args& a) { return max_min(a, "max", "prims.amax", "prims.argmax", "maximum"); },
+         .vjp = [](const Args& a, const Value& out, const Value& g) { return max_min_vjp(a, out, g, true); }});
   r.add({.schema = "min(input, dim=None, keepdim=False)",
          .print_name = "torch.min",
          .torch_names = {"torch.min", "torch.Tensor.min"},
          .fusion = FusionClass::Reduction,
-         .impl = [](const Args& a) { return max_min(a, "min", "prims.amin", "prims.argmin", "minimum"); }});
+         .impl = [](const Args& a) { return max_min(a, "min", "prims.amin", "prims.argmin", "minimum"); },
+         .vjp = [](const Args& a, const Value& out, const Value& g) { return max_min_vjp(a, out, g, false); }});
 
   for (auto [name, prim] : {std::pair{"argmax", "prims.argmax"}, std::pair{"argmin", "prims.argmin"}}) {
     std::string op = name, p = prim;

@@ -88,6 +88,15 @@ void register_state(Registry& r) {
          },
          .differentiable = false});
 
+  // the same values, cut from autograd: its result never carries a gradient
+  r.add({.schema = "detach(input)",
+         .print_name = "torch.Tensor.detach",
+         .torch_names = {"torch.Tensor.detach", "torch.detach"},
+         .fusion = FusionClass::Shape,
+         .view = true,
+         .impl = [](const Args& a) { return a.tensor(0); },
+         .differentiable = false});
+
   // torch.no_grad() / torch.enable_grad() blocks inside traced code: the switch happens at the
   // same point of the execution trace as in the user's program
   r.add({.schema = "prims.set_grad_enabled(mode)",

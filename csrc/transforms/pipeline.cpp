@@ -109,7 +109,8 @@ GradPipeline run_grad_pipeline(Trace computation, const PipelineOptions& options
   if (options.verify) verify(fw.back());
   step(fw, "dce", dead_code_elimination, options);
   step(fw, "cse", common_subexpression_elimination, options);
-  if (options.decompose) step(fw, "decompose", decompose_to_prims, options);
+  // decomposition comes after the grad transform: it would turn calls that cut the gradient
+  // (detach) into aliases that pass it
   auto start = std::chrono::steady_clock::now();
   GradTraces g = grad_transform(fw.back());
   g.forward.seconds = g.backward.seconds = seconds_since(start);
@@ -119,7 +120,7 @@ GradPipeline run_grad_pipeline(Trace computation, const PipelineOptions& options
     fw.push_back(g.forward);
     out.backward.push_back(g.backward);
     start = std::chrono::steady_clock::now();
-    g = rematerialize(g);
+    g = rematerialize(std::move(g));
     g.forward.seconds = g.backward.seconds = seconds_since(start);
     if (options.verify) verify(g.forward), verify(g.backward);
   }
@@ -128,6 +129,7 @@ GradPipeline run_grad_pipeline(Trace computation, const PipelineOptions& options
   out.saved = std::move(g.saved);
   out.cotangent_positions = std::move(g.cotangent_positions);
   for (auto* stages : {&out.forward, &out.backward}) {
+    if (options.decompose) step(*stages, "decompose", decompose_to_prims, options);
     step(*stages, "dce", dead_code_elimination, options);
     step(*stages, "cse", common_subexpression_elimination, options);
     execution_passes(*stages, options);

@@ -7,8 +7,9 @@
 // minimum cut is the cheapest such set.
 //
 // Costs: bytes * K + 1, K larger than the number of values, so bytes decide and the count of
-// saved tensors breaks ties; forward inputs cost only the 1 (the caller holds them anyway). Of
-// the minimum cuts the one closest to the sink is taken (the least recomputation).
+// saved tensors breaks ties; forward inputs cost only the 1 (the caller holds them anyway), except
+// inputs forward writes into, which backward cannot read again. Of the minimum cuts the one
+// closest to the sink is taken (the least recomputation).
 #include "transforms/remat.h"
 
 #include <algorithm>
@@ -139,17 +140,21 @@ bool recomputable(const BoundSymbol& b) {
   return true;
 }
 
-GradTraces rematerialize(const GradTraces& g) {
+GradTraces rematerialize(GradTraces g) {
   if (g.saved.empty()) return g;
   const Trace& fw = g.forward;
   // forward values: inputs (producer -1) and call outputs (producer: the call's index)
   std::unordered_map<const ValueNode*, int> producer;
   for (const auto& in : fw.inputs) producer.emplace(in.node(), -1);
-  std::vector<bool> can_recompute(fw.bound_symbols.size());
-  for (size_t i = 0; i < fw.bound_symbols.size(); ++i) {
+  const size_t n_calls = fw.bound_symbols.size();
+  std::vector<bool> can_recompute(n_calls);
+  std::vector<std::vector<Value>> fw_ins(n_calls), fw_outs(n_calls);
+  for (size_t i = 0; i < n_calls; ++i) {
     const BoundSymbol& b = fw.bound_symbols[i];
     can_recompute[i] = recomputable(b);
-    for (const auto& p : b.output_proxies()) producer.emplace(p.node(), static_cast<int>(i));
+    fw_ins[i] = b.input_proxies();
+    fw_outs[i] = b.output_proxies();
+    for (const auto& p : fw_outs[i]) producer.emplace(p.node(), static_cast<int>(i));
   }
   auto recomputable_value = [&](const ValueNode* v) {
     auto it = producer.find(v);
@@ -165,7 +170,7 @@ GradTraces rematerialize(const GradTraces& g) {
     const ValueNode* v = stack.back();
     stack.pop_back();
     if (!recomputable_value(v)) continue;
-    for (const auto& p : fw.bound_symbols[producer.at(v)].input_proxies())
+    for (const auto& p : fw_ins[producer.at(v)])
       if (in_graph.insert(p.node()).second) stack.push_back(p.node());
   }
   // ids in forward order, so the graph (and the cut) does not depend on hashing
@@ -178,8 +183,8 @@ GradTraces rematerialize(const GradTraces& g) {
     }
   };
   for (const auto& in : fw.inputs) number(in);
-  for (const auto& b : fw.bound_symbols)
-    for (const auto& p : b.output_proxies()) number(p);
+  for (const auto& outs : fw_outs)
+    for (const auto& p : outs) number(p);
   THUNDER_ASSERT(values.size() == in_graph.size(), "rematerialization: backward reads a value forward does not define");
 
   const int n = static_cast<int>(values.size());
@@ -187,16 +192,26 @@ GradTraces rematerialize(const GradTraces& g) {
   auto in_node = [](int i) { return 2 + 2 * i; };
   auto out_node = [](int i) { return 3 + 2 * i; };
   FlowGraph graph(2 + 2 * n);
-  const int64_t scale = n + 1;
+  // the grad transform's own list is a cut: the minimum costs no more, so flows stay far below
+  // kInf unless tie-breaking would overflow (then bytes alone decide)
+  int64_t scale = n + 1;
+  if (tensor_bytes(g.saved) + 1 >= kInf / 4 / scale) scale = 1;
+  // an input that forward updates in place (prims.copy_ into it) holds other values by the time
+  // backward runs: backward may read it only where the grad transform already did
+  std::unordered_set<const ValueNode*> written, read_before;
+  for (const auto& b : fw.bound_symbols)
+    if (b.sym->name() == "prims.copy_") written.insert(b.args.at(0).node());
+  for (const auto& s : g.saved) read_before.insert(s.node());
   for (int i = 0; i < n; ++i) {
     const ValueNode* v = values[i].node();
-    bool is_input = producer.at(v) < 0;
-    graph.add_edge(in_node(i), out_node(i), is_input ? 1 : value_bytes(values[i]) * scale + 1);
+    int64_t cost = value_bytes(values[i]) * scale + 1;
+    if (producer.at(v) < 0) cost = written.count(v) && !read_before.count(v) ? kInf : 1;
+    graph.add_edge(in_node(i), out_node(i), cost);
     if (!recomputable_value(v)) {
       graph.add_edge(source, in_node(i), kInf);
       continue;
     }
-    for (const auto& p : fw.bound_symbols[producer.at(v)].input_proxies())
+    for (const auto& p : fw_ins[producer.at(v)])
       graph.add_edge(out_node(id.at(p.node())), in_node(i), kInf);
   }
   for (const auto& s : g.saved) graph.add_edge(out_node(id.at(s.node())), sink, kInf);
@@ -207,12 +222,21 @@ GradTraces rematerialize(const GradTraces& g) {
   for (int i = 0; i < n; ++i)
     if (!sink_side[in_node(i)] && sink_side[out_node(i)]) keep.insert(values[i].node());
 
-  // backward: each recomputed call just before the first call that reads one of its outputs
-  const Trace& bw = g.backward;
+  // backward: each recomputed call just before the first call that reads one of its outputs; the
+  // new saved list is the kept values in order of first use
+  Trace& bw = g.backward;
   const size_t n_old = g.saved.size();
   std::unordered_set<const ValueNode*> available(keep);
   for (size_t i = n_old; i < bw.inputs.size(); ++i) available.insert(bw.inputs[i].node());
+  GradTraces out;
+  std::unordered_set<const ValueNode*> noted;
   std::vector<BoundSymbol> bsyms;
+  auto append = [&](BoundSymbol b, const std::vector<Value>& ins, const std::vector<Value>& outs) {
+    for (const auto& p : ins)
+      if (keep.count(p.node()) && noted.insert(p.node()).second) out.saved.push_back(p);
+    bsyms.push_back(std::move(b));
+    for (const auto& p : outs) available.insert(p.node());
+  };
   // the call that recomputes a forward value backward lacks
   auto recompute_call = [&](const Value& p) {
     auto it = producer.find(p.node());
@@ -227,48 +251,43 @@ GradTraces rematerialize(const GradTraces& g) {
     while (!todo.empty()) {
       auto [i, expanded] = todo.back();
       todo.pop_back();
-      const BoundSymbol& b = fw.bound_symbols[i];
-      if (available.count(b.output_proxies().front().node())) continue;
+      if (available.count(fw_outs[i].front().node())) continue;
       if (expanded) {
-        bsyms.push_back(b);
-        for (const auto& p : b.output_proxies()) available.insert(p.node());
+        append(fw.bound_symbols[i], fw_ins[i], fw_outs[i]);
         continue;
       }
       todo.push_back({i, true});
-      for (const auto& p : b.input_proxies())
+      for (const auto& p : fw_ins[i])
         if (!available.count(p.node())) todo.push_back({recompute_call(p), false});
     }
   };
-  for (const auto& b : bw.bound_symbols) {
-    for (const auto& p : b.input_proxies()) provide(p);
-    bsyms.push_back(b);
-    for (const auto& p : b.output_proxies()) available.insert(p.node());
+  for (auto& b : bw.bound_symbols) {
+    std::vector<Value> ins = b.input_proxies();
+    for (const auto& p : ins) provide(p);
+    std::vector<Value> outs = b.output_proxies();
+    append(std::move(b), ins, outs);
   }
-  for_each_proxy(bw.output, provide);
+  std::vector<Value> returned;
+  for_each_proxy(bw.output, [&](const Value& p) {
+    provide(p);
+    returned.push_back(p);
+  });
+  for (const auto& p : returned)
+    if (keep.count(p.node()) && noted.insert(p.node()).second) out.saved.push_back(p);
 
-  // the new saved list: kept values in order of first use in backward
-  GradTraces out;
-  std::unordered_set<const ValueNode*> defined, seen;
-  auto note = [&](const Value& p) {
-    if (keep.count(p.node()) && !defined.count(p.node()) && seen.insert(p.node()).second) out.saved.push_back(p);
-  };
-  for (const auto& b : bsyms) {
-    for (const auto& p : b.input_proxies()) note(p);
-    for (const auto& p : b.output_proxies()) defined.insert(p.node());
-  }
-  for_each_proxy(bw.output, note);
-
-  out.backward = bw;
+  out.backward = std::move(bw);
   out.backward.header = "Rematerialization (backward)";
   out.backward.bound_symbols = std::move(bsyms);
+  std::vector<Value> cotangents(out.backward.inputs.begin() + static_cast<std::ptrdiff_t>(n_old),
+                                out.backward.inputs.end());
   out.backward.inputs = out.saved;
-  out.backward.inputs.insert(out.backward.inputs.end(), bw.inputs.begin() + static_cast<std::ptrdiff_t>(n_old),
-                             bw.inputs.end());
-  out.forward = fw;
+  out.backward.inputs.insert(out.backward.inputs.end(), cotangents.begin(), cotangents.end());
+  out.forward = std::move(g.forward);
   out.forward.header = "Rematerialization";
-  THUNDER_ASSERT(fw.output.is_sequence() && fw.output.items().size() == 2, "rematerialization: the forward trace ",
+  const Value& fw_out = out.forward.output;
+  THUNDER_ASSERT(fw_out.is_sequence() && fw_out.items().size() == 2, "rematerialization: the forward trace ",
                  "does not return (output, saved)");
-  out.forward.output = Value::sequence({fw.output.items()[0], Value::sequence(out.saved)});
+  out.forward.output = Value::sequence({fw_out.items()[0], Value::sequence(out.saved)});
   out.cotangent_positions = g.cotangent_positions;
   return out;
 }

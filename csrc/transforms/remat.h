@@ -22,6 +22,6 @@ bool recomputable(const BoundSymbol& b);
 /// calls that are not recomputable); everything between is recomputed in backward, each call
 /// placed just before its first use. Forward inputs count as free (the caller holds them anyway).
 /// The forward trace returns the new saved list; the backward trace takes it as its first inputs.
-GradTraces rematerialize(const GradTraces& g);
+GradTraces rematerialize(GradTraces g);
 
 }  // namespace thunder::transforms

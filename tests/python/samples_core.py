@@ -60,6 +60,7 @@ RECORDS = [
              ALL),
     OpRecord("outer_method", lambda x, y: x.outer(y), lambda make: [((make(3), make(2)), {})], (torch.float32,)),
     OpRecord("ger", torch.ger, lambda make: [((make(3), torch.arange(2)), {})], (torch.float32, torch.int32)),
+    OpRecord("detach", lambda x: x.detach(), lambda make: [((make(2, 3),), {}), ((make(),), {})], ALL),
     OpRecord("reshape", lambda x: x.reshape(-1, 2), lambda make: [((make(3, 4),), {}), ((make(4, 3, noncontig=True),), {})], ALL),
     OpRecord("reshape_fn", lambda x: torch.reshape(x, (2, 2, 3)), lambda make: [((make(12),), {})], ALL),
     OpRecord("view", lambda x: x.view(4, 3), lambda make: [((make(2, 6),), {})], ALL),

@@ -188,9 +188,13 @@ def test_user_autograd_function_uses_its_backward():
     torch.testing.assert_close(x.grad, torch.full((5,), 6.0, dtype=torch.float64))
 
 
+@pytest.mark.filterwarnings("ignore:thunder.*not in the op table")
 def test_fallback_ops_differentiate_through_torch():
-    with pytest.warns(UserWarning, match="not in the op table"):
-        assert_same_grads(lambda x: torch.special.i0(x).sum() * x, *leaves((4,)))
+    f = lambda x: torch.special.i0(x).sum() * x  # noqa: E731
+    assert_same_grads(f, *leaves((4,)))
+    cf = thunder.jit(f)
+    cf(*leaves((4,)))
+    assert "prims.recompute_vjp(lambda x: torch.special.i0(x)" in str(thunder.last_backward_traces(cf)[-1])
 
 
 GRADCHECK = {
@@ -216,3 +220,14 @@ GRADCHECK = {
 def test_gradcheck(name):
     fn, shapes = GRADCHECK[name]
     assert torch.autograd.gradcheck(thunder.jit(fn), leaves(*shapes))
+
+
+@pytest.mark.parametrize("decompose", [False, True])
+def test_detach_cuts_the_gradient(decompose):
+    def f(x, w):
+        return x.detach() * w * x
+
+    expected = grads_of(f, *leaves((3,), (3,)))
+    got = grads_of(thunder.jit(f, decompose=decompose), *leaves((3,), (3,)))
+    for g, e in zip(got, expected):
+        torch.testing.assert_close(g, e)
