@@ -31,6 +31,8 @@ const Registry& op_table() {
     register_complex(r);
     register_nn_activation(r);
     register_nn_loss_more(r);
+    register_factories_new(r);
+    register_misc_more(r);
     register_nn_attention(r);
     register_state(r);
     register_numbers(r);

@@ -70,9 +70,14 @@ TEST_F(NnOps, GroupNormAndBatchNorm) {
   EXPECT_EQ(op("batch_norm", {x, none(), none()}, {{"training", b(true)}}).shape(), (Shape{2, 4, 3}));
   EXPECT_EQ(user_error([&] { op("batch_norm", {x, none(), none()}); }), "running_mean must be defined in evaluation mode");
   EXPECT_EQ(user_error([&] { op("batch_norm", {x, m, input("v3", {3})}); }), "running_var should contain 4 elements not 3");
-  EXPECT_EQ(user_error([&] { op("batch_norm", {x, m, v}, {{"training", b(true)}}); }, ErrorKind::NotImplemented),
-            "batch_norm: training=True with running_mean/running_var updates them in place, which is not supported "
-            "yet; pass running_mean=None and running_var=None for batch statistics");
+  // training with running stats: the output and the new stats, which the frontend writes back
+  Value updated = op("batch_norm", {x, m, v}, {{"training", b(true)}});
+  ASSERT_EQ(updated.items().size(), 3u);
+  EXPECT_EQ(updated.items()[0].shape(), (Shape{2, 4, 3}));
+  EXPECT_EQ(updated.items()[2].shape(), (Shape{4}));
+  EXPECT_EQ(user_error([&] { op("batch_norm", {x, m, none()}, {{"training", b(true)}}); }, ErrorKind::NotImplemented),
+            "batch_norm: training=True with only one of running_mean and running_var is not supported; pass both or "
+            "neither");
   EXPECT_EQ(user_error([&] { op("batch_norm", {input("one", {1, 4}), none(), none()}, {{"training", b(true)}}); },
                        ErrorKind::Value),
             "Expected more than 1 value per channel when training, got input size torch.Size([1, 4])");
@@ -274,8 +279,10 @@ TEST_F(NnOps, Pooling) {
   EXPECT_EQ(user_error([&] { op("max_pool2d", {input("v", {5, 8}), i(2)}); }),
             "non-empty 3D or 4D (batch mode) tensor expected for input");
   EXPECT_EQ(user_error([&] { op("max_pool2d", {x, i(0)}); }), "stride should not be zero");
-  EXPECT_EQ(user_error([&] { op("max_pool2d", {x, i(2)}, {{"return_indices", b(true)}}); }, ErrorKind::NotImplemented),
-            "max_pool2d: return_indices=True is not supported yet");
+  Value with_indices = op("max_pool2d", {x, i(2)}, {{"return_indices", b(true)}});
+  ASSERT_EQ(with_indices.items().size(), 2u);
+  EXPECT_EQ(with_indices.items()[1].shape(), (Shape{1, 5, 4, 4}));
+  EXPECT_EQ(with_indices.items()[1].dtype(), D::Int64);
   EXPECT_EQ(user_error([&] { op("avg_pool2d", {x, i(2)}, {{"divisor_override", i(0)}}); }), "divisor must be not zero");
 
   EXPECT_EQ(op("adaptive_avg_pool2d", {x, Value::sequence({i(3), none()})}).shape(), (Shape{1, 5, 3, 8}));

@@ -33,3 +33,11 @@ RECORDS = [
     OpRecord("tensor_infer", lambda x: (torch.tensor([1, 2.5]), torch.tensor([True, False]), torch.tensor([[1], [2]])),
              lambda make: [((make(1),), {})], (torch.float32,)),
 ]
+
+RECORDS += [
+    OpRecord("new_zeros", lambda x: x.new_zeros(2, 3) + x.sum(), like, ALL),
+    OpRecord("new_ones", lambda x: x.new_ones((3,), dtype=torch.float64), like, (torch.float32, torch.int64)),
+    OpRecord("new_full", lambda x: x.new_full((2, 2), 3), like, ALL),
+    OpRecord("new_full_float", lambda x: x.new_full([0, 4], 1.5, dtype=torch.float16), like, (torch.float32,)),
+    OpRecord("new_empty_shape", lambda x: x.new_empty(3, 2).shape == (3, 2) and x * 1, like, (torch.float32,)),
+]

@@ -88,3 +88,27 @@ RECORDS += [
              lambda make: [((make(3, 4), make(3, 4)), {})], (torch.int64,)),
     OpRecord("pairwise_distance", F.pairwise_distance, distance_samples, decomp_tol=4.0),
 ]
+
+
+def nan_samples(make):
+    x = make(3, 4)
+    if x.is_floating_point():
+        x[0, 1] = float("nan")
+        x[2, :] = float("nan")
+    return [((x,), {}), ((x, 1), {}), ((x, (0, 1), True), {}), ((make(0, 3), 0), {}),
+            ((make(4, 5, noncontig=True), -1), {})]
+
+
+RECORDS += [
+    OpRecord("view_as", lambda x, y: x.view_as(y), lambda make: [((make(2, 6), make(3, 4)), {}), ((make(0, 2), make(2, 0)), {})]),
+    OpRecord("reshape_as", lambda x, y: x.t().reshape_as(y), lambda make: [((make(2, 6), make(3, 4)), {})]),
+    OpRecord("logit", torch.logit, lambda make: unary_samples(make, low=0.05, high=0.95) + [((make(3, 4, low=0, high=1), 0.1), {})]),
+    OpRecord("logit_int", lambda x: torch.logit(x, eps=0.2), lambda make: [((make(3, 4, low=0, high=2),), {})], (torch.int64,)),
+    OpRecord("sinc", torch.sinc, lambda make: unary_samples(make) + [((torch.tensor([0.0, 1.0, -0.5]),), {})], FLOATS + INTS),
+    OpRecord("nansum", torch.nansum, nan_samples, FLOATS + INTS),
+    OpRecord("nansum_dtype", lambda x: x.nansum(dtype=torch.float64), lambda make: [((make(3, 4),), {})], FLOATS),
+    OpRecord("nanmean", torch.nanmean, nan_samples),
+    OpRecord("count_nonzero", torch.count_nonzero,
+             lambda make: [((make(3, 4),), {}), ((make(3, 4), 1), {}), ((make(2, 3, 4), (0, 2)), {}), ((make(0, 2),), {})],
+             FLOATS + INTS + (torch.bool,)),
+]
