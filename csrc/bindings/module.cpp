@@ -5,6 +5,7 @@
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
 
+#include "bindings/cpu_fusion.h"
 #include "bindings/prologue.h"
 #include <memory>
 #include <unordered_map>
@@ -335,5 +336,6 @@ NB_MODULE(_C, m) {
       nb::arg("trace"), nb::arg("decompose") = false, nb::arg("verify") = false,
       "Runs the passes; returns every stage's trace, the execution trace last.");
   thunder::bindings::register_prologue(m);
+  thunder::bindings::register_cpu_fusion(m);
   m.def("verify", &verify, "Checks a trace's invariants; raises InternalError naming the first violation.");
 }
