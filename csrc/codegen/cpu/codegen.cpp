@@ -65,6 +65,14 @@ std::string storage_type(DType t) { return is_half(t) ? "uint16_t" : ctype(t); }
 // A libm function for the compute type ("expf" for float, "exp" for double).
 std::string libm(const std::string& fn, DType t) { return t == DType::Float64 ? fn : fn + "f"; }
 
+// Functions glibc's libmvec has vector variants of (float and double), with their arity. Loops
+// calling them vectorize when the kernel declares them `omp declare simd` (THUNDER_VECMATH).
+const std::map<std::string, int> kVectorMath = {
+    {"acos", 1},  {"acosh", 1}, {"asin", 1}, {"asinh", 1}, {"atan", 1},  {"atanh", 1}, {"cos", 1},
+    {"cosh", 1},  {"erf", 1},   {"erfc", 1}, {"exp", 1},   {"expm1", 1}, {"log", 1},   {"log10", 1},
+    {"log1p", 1}, {"log2", 1},  {"sin", 1},  {"sinh", 1},  {"tan", 1},   {"tanh", 1},  {"atan2", 2},
+    {"hypot", 2}, {"pow", 2}};
+
 std::string join(const std::vector<std::string>& parts, const std::string& sep) {
   std::string s;
   for (size_t i = 0; i < parts.size(); ++i) s += (i ? sep : "") + parts[i];
@@ -211,6 +219,12 @@ class Variant {
 
   // helpers the variant used, so the prelude defines only those
   std::set<std::string> helpers;
+  // libm functions with vector variants the variant calls ("expf", "tanh")
+  std::set<std::string> vector_math;
+  std::string math(const std::string& fn, DType t) {
+    if (kVectorMath.count(fn)) vector_math.insert(libm(fn, t));
+    return libm(fn, t);
+  }
 
  private:
   struct Reduction {
@@ -402,7 +416,7 @@ Result Variant::eval_prim(const BoundSymbol& b, const std::string& name, const T
   } else if (kCompare.count(name)) {
     e = cat("(", arg(0, ot), " ", kCompare.at(name), " ", arg(1, ot), ")");
   } else if (kFloatUnary.count(name)) {
-    e = round_half(rt, cat(libm(name, rt), "(", arg(0, rt), ")"));
+    e = round_half(rt, cat(math(name, rt), "(", arg(0, rt), ")"));
   } else if (name == "neg") {
     e = integral ? cat("(", T, ")-", arg(0, rt)) : cat("-", arg(0, rt));
   } else if (name == "abs") {
@@ -423,7 +437,7 @@ Result Variant::eval_prim(const BoundSymbol& b, const std::string& name, const T
   } else if (name == "div") {
     e = round_half(rt, cat("(", arg(0, rt), " / ", arg(1, rt), ")"));
   } else if (name == "fmod" || name == "copysign" || name == "atan2" || name == "hypot") {
-    e = round_half(rt, cat(libm(name, rt), "(", arg(0, rt), ", ", arg(1, rt), ")"));
+    e = round_half(rt, cat(math(name, rt), "(", arg(0, rt), ", ", arg(1, rt), ")"));
   } else if (kBitwise.count(name)) {
     const char* op = name == "bitwise_and" ? "&" : name == "bitwise_or" ? "|" : "^";
     e = cat("(", T, ")(", arg(0, rt), " ", op, " ", arg(1, rt), ")");
@@ -447,7 +461,7 @@ Result Variant::eval_prim(const BoundSymbol& b, const std::string& name, const T
       else e = cat("(", one, " / (", x, " * ", x, "))");
       e = round_half(rt, e);
     } else {
-      e = round_half(rt, cat(libm("pow", rt), "(", arg(0, rt), ", ", arg(1, rt), ")"));
+      e = round_half(rt, cat(math("pow", rt), "(", arg(0, rt), ", ", arg(1, rt), ")"));
     }
   } else {
     throw Unsupported{cat(b.sym->name(), " is not supported by the CPU code generator")};
@@ -823,7 +837,7 @@ bool can_fuse(const BoundSymbol& b) {
 KernelSource generate(const BoundSymbol& region) {
   KernelSource k;
   std::string contiguous, strided;
-  std::set<std::string> helpers;
+  std::set<std::string> helpers, vector_math;
   Plan p;
   try {
     p = plan(region);
@@ -832,6 +846,7 @@ KernelSource generate(const BoundSymbol& region) {
     strided = s.generate();
     helpers = c.helpers;
     helpers.insert(s.helpers.begin(), s.helpers.end());
+    vector_math = c.vector_math;
   } catch (const Unsupported& u) {
     throw UserError(ErrorKind::NotImplemented, cat("cpu fusion: ", u.reason));
   }
@@ -858,6 +873,17 @@ KernelSource generate(const BoundSymbol& region) {
   for (size_t i = 0; i < p.outputs.size(); ++i)
     src += cat("// out", i, ": ", p.outputs[i].name(), " ", p.outputs[i].meta().str(), "\n");
   src += "#include <math.h>\n#include <stdbool.h>\n#include <stdint.h>\n#include <string.h>\n\n";
+  if (!vector_math.empty()) {
+    src += "#ifdef THUNDER_VECMATH\n// vector variants from glibc's libmvec, so loops calling these vectorize\n";
+    for (const auto& fn : vector_math) {
+      bool is_float = fn.back() == 'f' && !kVectorMath.count(fn);
+      std::string base = is_float ? fn.substr(0, fn.size() - 1) : fn;
+      std::string t = is_float ? "float" : "double";
+      std::string params = kVectorMath.at(base) == 2 ? t + ", " + t : t;
+      src += cat("#pragma omp declare simd notinbranch\n", t, " ", fn, "(", params, ");\n");
+    }
+    src += "#endif\n\n";
+  }
   for (const auto& [name, text] : helper_sources())
     if (helpers.count(name)) src += text;
   if (!helpers.empty()) src += "\n";

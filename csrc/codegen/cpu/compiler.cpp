@@ -24,12 +24,29 @@ namespace thunder::codegen::cpu {
 
 namespace {
 
+int run(const std::string& cmd, std::string* output);
+std::string compiler();
+
 // -O3 -march=native: vectorized loops for this CPU. -ffp-contract=off keeps every operation
 // rounded on its own as in torch (no fused multiply-add); -fno-math-errno lets sqrt vectorize;
 // -fopenmp-simd honors the reductions' `#pragma omp simd` without linking an OpenMP runtime;
 // -fwrapv makes integer overflow wrap as torch's does.
 const char* const kFlags =
     "-O3 -march=native -std=c11 -fPIC -shared -fno-math-errno -ffp-contract=off -fopenmp-simd -fwrapv -w";
+
+// With glibc's libmvec (x86-64 Linux), calls of exp, tanh, erf... in loops use its vector variants
+// (THUNDER_VECMATH makes the kernel declare them). Without it they stay scalar libm calls.
+const std::string& flags() {
+  static const std::string f = [] {
+    std::string out;
+    run(cat(compiler(), " -print-file-name=libmvec.so"), &out);
+    bool vecmath = out.find('/') != std::string::npos;
+    return vecmath ? cat(kFlags, " -DTHUNDER_VECMATH") : std::string(kFlags);
+  }();
+  return f;
+}
+// libraries go after the source on the command line
+std::string libs() { return flags().find("THUNDER_VECMATH") != std::string::npos ? " -lmvec -lm" : " -lm"; }
 
 // Two FNV-1a 64-bit hashes with different offsets: a 128-bit key, as hex.
 std::string hash_hex(const std::string& data) {
@@ -72,12 +89,12 @@ const std::string& toolchain_key() {
     std::string out;
     run(cat("command -v ", compiler(), " && ", compiler(), " --version"), &out);
     std::ifstream cpu("/proc/cpuinfo");
-    std::string line, model, flags;
+    std::string line, model, cpu_flags;
     while (std::getline(cpu, line)) {
       if (model.empty() && line.rfind("model name", 0) == 0) model = line;
-      if (flags.empty() && line.rfind("flags", 0) == 0) flags = line;
+      if (cpu_flags.empty() && line.rfind("flags", 0) == 0) cpu_flags = line;
     }
-    return cat(out, "\n", kFlags, "\n", model, "\n", flags);
+    return cat(out, "\n", flags(), libs(), "\n", model, "\n", cpu_flags);
   }();
   return key;
 }
@@ -152,7 +169,7 @@ void compile_to(const std::string& source, const std::string& path) {
     THUNDER_CHECK(f.good(), Runtime, "cpu fusion: cannot write ", c_file);
   }
   std::string out;
-  int status = run(cat(compiler(), " ", kFlags, " -o ", shell_quote(so_file), " ", shell_quote(c_file)), &out);
+  int status = run(cat(compiler(), " ", flags(), " -o ", shell_quote(so_file), " ", shell_quote(c_file), libs()), &out);
   if (status != 0) {
     std::remove(so_file.c_str());
     std::string kept = path.substr(0, path.size() - 3) + ".failed.c";
