@@ -365,7 +365,8 @@ void register_random(Registry& r) {
                               ") must match the existing size (", got, ") at non-singleton dimension ", x.rank() - d,
                               ".  Target sizes: ", shape_str(x.shape()), ".  Tensor sizes: ", shape_str(p.shape()));
               }
-              common_device("bernoulli_", {x, p});
+              // no device check: torch moves p to the input's device (a CPU input with CUDA
+              // probabilities is legal)
             } else {
               check_p(real(a, 1));
             }

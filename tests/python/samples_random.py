@@ -62,7 +62,10 @@ RECORDS = [
     rec("uniform_", lambda x: (torch.empty_like(x).uniform_(-2, 3), x.uniform_()), shapes, FLOATS),
     rec("normal_", lambda x: (torch.empty_like(x).normal_(1.0, 0.5), x.normal_()), shapes, FLOATS),
     rec("bernoulli_", lambda x: (torch.zeros_like(x).bernoulli_(), x.bernoulli_(0.25)), shapes, REALS + INTS + (torch.bool,)),
-    rec("bernoulli_tensor_p", lambda x: torch.zeros(4, *x.shape, dtype=x.dtype).bernoulli_(x.abs() / (x.abs() + 1)),
+    # the second fill is a CPU tensor with the input's probabilities (CUDA ones on a GPU): torch
+    # moves p to the filled tensor's device
+    rec("bernoulli_tensor_p", lambda x: (torch.zeros(4, *x.shape, dtype=x.dtype, device=x.device).bernoulli_(x.abs() / (x.abs() + 1)),
+                                         torch.zeros(4, *x.shape, dtype=x.dtype).bernoulli_(x.abs() / (x.abs() + 1))),
         shapes, FLOATS),
     rec("random_", lambda x: (torch.zeros_like(x).random_(), torch.zeros_like(x).random_(2), x.random_(-1 if x.dtype != torch.uint8 and x.dtype != torch.bool else 0, 2)),
         shapes, FLOATS + INTS + (torch.bool,)),
