@@ -6,6 +6,7 @@
 // for contiguous inputs, where strides are compile-time constants and loops are flattened, and one
 // that reads strides at run time.
 #include "codegen/cpu/codegen.h"
+#include "codegen/cpu/internal.h"
 
 #include <algorithm>
 #include <cmath>
@@ -73,11 +74,6 @@ const std::map<std::string, int> kVectorMath = {
     {"log1p", 1}, {"log2", 1},  {"sin", 1},  {"sinh", 1},  {"tan", 1},   {"tanh", 1},  {"atan2", 2},
     {"hypot", 2}, {"pow", 2}};
 
-std::string join(const std::vector<std::string>& parts, const std::string& sep) {
-  std::string s;
-  for (size_t i = 0; i < parts.size(); ++i) s += (i ? sep : "") + parts[i];
-  return s;
-}
 
 // A number constant as a C literal of type `t`.
 std::string literal(const Value& v, DType t) {
@@ -105,106 +101,6 @@ std::string literal(const Value& v, DType t) {
   return cat("(", ty, ")", lit);
 }
 
-// One component of an index tuple: a C expression, and whether it reads an inner loop variable.
-struct Ix {
-  std::string code;
-  bool inner = false;
-};
-// An index into a value of some shape, with its row-major linear index where known (reshapes keep
-// it; the contiguous variant reads inputs through it).
-struct Tuple {
-  std::vector<Ix> ix;
-  std::optional<Ix> linear;
-  bool inner() const {
-    for (const auto& i : ix)
-      if (i.inner) return true;
-    return linear && linear->inner;
-  }
-  std::string key() const {
-    std::vector<std::string> parts;
-    for (const auto& i : ix) parts.push_back(i.code);
-    return join(parts, ",");
-  }
-};
-
-// row-major strides
-Shape contiguous_strides(const Shape& s) {
-  Shape st(s.size(), 1);
-  for (int64_t d = static_cast<int64_t>(s.size()) - 2; d >= 0; --d) st[d] = st[d + 1] * s[d + 1];
-  return st;
-}
-
-// sum of idx * stride over dims, skipping zeros and unit factors
-Ix linearize(const std::vector<Ix>& ix, const std::vector<std::string>& strides) {
-  std::vector<std::string> terms;
-  bool inner = false;
-  for (size_t d = 0; d < ix.size(); ++d) {
-    if (ix[d].code == "0" || strides[d] == "0") continue;
-    inner = inner || ix[d].inner;
-    terms.push_back(strides[d] == "1" ? ix[d].code : cat(ix[d].code, " * ", strides[d]));
-  }
-  if (terms.empty()) return {"0", false};
-  if (terms.size() == 1) return {terms[0], inner};
-  return {cat("(", join(terms, " + "), ")"), inner};
-}
-
-// (lin / stride) % size, leaving out what is not needed
-Ix component(const Ix& lin, int64_t stride, int64_t size, bool first) {
-  std::string c = lin.code;
-  if (stride != 1) c = cat("(", c, " / ", stride, ")");
-  if (!first) c = cat("(", c, " % ", size, ")");
-  return {c, lin.inner};
-}
-
-// The tuple of `to` reaching the same element as `t` of `from` (same numel), dim group by group.
-Tuple reshape_map(const Tuple& t, const Shape& from, const Shape& to) {
-  if (from == to) return t;
-  Tuple r;
-  r.linear = t.linear;
-  r.ix.assign(to.size(), Ix{"0", false});
-  std::vector<size_t> fa, tb;
-  for (size_t k = 0; k < from.size(); ++k)
-    if (from[k] != 1) fa.push_back(k);
-  for (size_t k = 0; k < to.size(); ++k)
-    if (to[k] != 1) tb.push_back(k);
-  auto spread = [&](const Ix& lin, size_t j, size_t j2) {
-    int64_t stride = 1;
-    for (size_t k = j2; k-- > j;) {
-      r.ix[tb[k]] = component(lin, stride, to[tb[k]], k == j);
-      stride *= to[tb[k]];
-    }
-  };
-  auto group_linear = [&](size_t i, size_t i2) {
-    std::vector<Ix> ix;
-    std::vector<std::string> strides;
-    int64_t stride = 1;
-    for (size_t k = i2; k-- > i;) {
-      ix.insert(ix.begin(), t.ix[fa[k]]);
-      strides.insert(strides.begin(), cat(stride));
-      stride *= from[fa[k]];
-    }
-    if (t.linear && i == 0 && i2 == fa.size()) return *t.linear;
-    return linearize(ix, strides);
-  };
-  if (numel(from) == 0) {
-    if (!tb.empty()) spread(group_linear(0, fa.size()), 0, tb.size());
-    return r;
-  }
-  size_t i = 0, j = 0;
-  while (i < fa.size() && j < tb.size()) {
-    size_t i2 = i + 1, j2 = j + 1;
-    int64_t pa = from[fa[i]], pb = to[tb[j]];
-    while (pa != pb) {
-      if (pa < pb) pa *= from[fa[i2++]];
-      else pb *= to[tb[j2++]];
-    }
-    if (i2 - i == 1 && j2 - j == 1) r.ix[tb[j]] = t.ix[fa[i]];
-    else spread(group_linear(i, i2), j, j2);
-    i = i2, j = j2;
-  }
-  return r;
-}
-
 struct Result {
   std::string name;
   bool inner = false;
@@ -227,11 +123,6 @@ class Variant {
   }
 
  private:
-  struct Reduction {
-    const BoundSymbol* bsym;
-    std::string acc;
-  };
-
   const BoundSymbol& region_;
   bool contiguous_;
   std::unordered_map<const ValueNode*, size_t> input_index_;
@@ -243,15 +134,10 @@ class Variant {
   std::map<std::string, std::string> memo_outer_, memo_inner_;
   std::set<std::string> stride_names_;
   int counter_ = 0;
-  // reductions: the operand shape, reduced dims, and the variables of the domain mapped onto it
-  Shape red_shape_;
-  std::vector<int64_t> red_dims_;
+  // reductions: the operand's index in the loop variables, and the result's
   Tuple red_tuple_;          // the reduction operand's index (inner)
   std::string red_outer_key_;  // the reduction result's index (outer)
-  Shape domain_;
-  std::vector<bool> domain_inner_;
   std::string red_loop_open_, red_loop_close_;
-  std::string innermost_;  // variable of the innermost reduction loop
 
   std::string fresh(const char* prefix) { return cat(prefix, counter_++); }
   Result emit(DType t, const std::string& expr, bool inner);
@@ -753,58 +639,6 @@ std::string Variant::generate() {
   for (auto& l : body) lines.push_back("  " + l);
   lines.push_back("}");
   return join(lines, "\n") + "\n";
-}
-
-// The prelude's helpers, by name.
-const std::vector<std::pair<std::string, std::string>>& helper_sources() {
-  static const std::vector<std::pair<std::string, std::string>> h = {
-      {"bits", "static inline uint32_t bits_of(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }\n"
-               "static inline float float_of(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }\n"},
-      {"f16_to_f32",
-       "static inline float f16_to_f32(uint16_t h) {\n"
-       "  const uint32_t w = (uint32_t)h << 16, sign = w & 0x80000000u, two_w = w + w;\n"
-       "  const float normalized = float_of((two_w >> 4) + (0xE0u << 23)) * 0x1.0p-112f;\n"
-       "  const float denormalized = float_of((two_w >> 17) | (126u << 23)) - 0.5f;\n"
-       "  return float_of(sign | (two_w < (1u << 27) ? bits_of(denormalized) : bits_of(normalized)));\n"
-       "}\n"},
-      {"f32_to_f16",
-       "static inline uint16_t f32_to_f16(float f) {\n"
-       "  float base = (fabsf(f) * 0x1.0p+112f) * 0x1.0p-110f;\n"
-       "  const uint32_t w = bits_of(f), shl1_w = w + w, sign = w & 0x80000000u;\n"
-       "  uint32_t bias = shl1_w & 0xFF000000u;\n"
-       "  if (bias < 0x71000000u) bias = 0x71000000u;\n"
-       "  base = float_of((bias >> 1) + 0x07800000u) + base;\n"
-       "  const uint32_t b = bits_of(base), nonsign = ((b >> 13) & 0x00007C00u) + (b & 0x00000FFFu);\n"
-       "  return (uint16_t)((sign >> 16) | (shl1_w > 0xFF000000u ? 0x7E00u : nonsign));\n"
-       "}\n"},
-      {"round_f16", "static inline float round_f16(float f) { return f16_to_f32(f32_to_f16(f)); }\n"},
-      {"bf16_to_f32", "static inline float bf16_to_f32(uint16_t h) { return float_of((uint32_t)h << 16); }\n"},
-      {"f32_to_bf16",
-       "static inline uint16_t f32_to_bf16(float f) {\n"
-       "  uint32_t u = bits_of(f);\n"
-       "  if (f != f) return 0x7FC0;\n"
-       "  return (uint16_t)((u + 0x7FFFu + ((u >> 16) & 1u)) >> 16);\n"
-       "}\n"},
-      {"round_bf16", "static inline float round_bf16(float f) { return bf16_to_f32(f32_to_bf16(f)); }\n"},
-      {"maximum_float_float", "static inline float maximum_float_float(float a, float b) { return (a != a || a > b) ? a : b; }\n"},
-      {"maximum_float_double", "static inline double maximum_float_double(double a, double b) { return (a != a || a > b) ? a : b; }\n"},
-      {"minimum_float_float", "static inline float minimum_float_float(float a, float b) { return (a != a || a < b) ? a : b; }\n"},
-      {"minimum_float_double", "static inline double minimum_float_double(double a, double b) { return (a != a || a < b) ? a : b; }\n"},
-      {"maximum_int", "static inline int64_t maximum_int(int64_t a, int64_t b) { return a > b ? a : b; }\n"},
-      {"minimum_int", "static inline int64_t minimum_int(int64_t a, int64_t b) { return a < b ? a : b; }\n"},
-      {"powi",
-       "static inline int64_t powi(int64_t a, int64_t b) {\n"
-       "  if (b < 0) return a == 1 ? 1 : a == -1 ? ((-b) % 2 ? -1 : 1) : 0;\n"
-       "  int64_t r = 1;\n"
-       "  while (b) {\n"
-       "    if (b & 1) r *= a;\n"
-       "    b >>= 1;\n"
-       "    a *= a;\n"
-       "  }\n"
-       "  return r;\n"
-       "}\n"},
-  };
-  return h;
 }
 
 }  // namespace
