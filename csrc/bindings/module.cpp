@@ -6,6 +6,7 @@
 #include <nanobind/stl/vector.h>
 
 #include "bindings/executors.h"
+#include "bindings/cpu_fusion.h"
 #include "bindings/prologue.h"
 #include <memory>
 #include <unordered_map>
@@ -342,5 +343,6 @@ NB_MODULE(_C, m) {
       nb::rv_policy::reference, "Every op, in registration order.");
   thunder::bindings::register_prologue(m);
   thunder::bindings::register_executors(m);
+  thunder::bindings::register_cpu_fusion(m);
   m.def("verify", &verify, "Checks a trace's invariants; raises InternalError naming the first violation.");
 }

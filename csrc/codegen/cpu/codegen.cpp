@@ -1,0 +1,791 @@
+// Region -> C source. Every value is evaluated lazily at an index tuple (one C expression per dim
+// of its shape); views remap the tuple (expand puts 0 in broadcast dims, permute reorders, slice
+// scales and offsets, reshape regroups dims), elementwise prims combine operands at the same tuple,
+// and a reduction's result is an accumulator computed once per outer index. Expressions that do
+// not depend on the inner loop's variables are hoisted out of it. Two variants are generated: one
+// for contiguous inputs, where strides are compile-time constants and loops are flattened, and one
+// that reads strides at run time.
+#include "codegen/cpu/codegen.h"
+#include "codegen/cpu/internal.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <set>
+#include <unordered_map>
+
+#include "ir/error.h"
+
+namespace thunder::codegen::cpu {
+
+namespace {
+
+// A region the generator cannot express as one kernel (reported by region_unsupported).
+struct Unsupported {
+  std::string reason;
+};
+
+const std::set<std::string> kFloatUnary = {"exp",  "expm1", "log",  "log1p", "log2",  "log10", "sqrt", "sin",
+                                           "cos",  "tan",   "asin", "acos",  "atan",  "sinh",  "cosh", "tanh",
+                                           "asinh", "acosh", "atanh", "erf",  "erfc",  "lgamma"};
+const std::set<std::string> kNumericUnary = {"neg", "abs", "floor", "ceil", "round", "trunc"};
+const std::set<std::string> kArith = {"add", "sub", "mul", "maximum", "minimum"};
+const std::set<std::string> kFloatBinary = {"div", "fmod", "copysign", "atan2", "hypot"};
+const std::set<std::string> kBitwise = {"bitwise_and", "bitwise_or", "bitwise_xor"};
+const std::map<std::string, std::string> kCompare = {{"eq", "=="}, {"ne", "!="}, {"lt", "<"},
+                                                     {"le", "<="}, {"gt", ">"},  {"ge", ">="}};
+const std::set<std::string> kViews = {"expand", "reshape", "permute", "slice"};
+const std::set<std::string> kReductions = {"sum", "prod", "amax", "amin"};
+
+// "prims.add" -> "add"; "" for anything else.
+std::string prim_name(const BoundSymbol& b) {
+  const std::string& n = b.sym->name();
+  return n.rfind("prims.", 0) == 0 ? n.substr(6) : "";
+}
+
+bool is_half(DType t) { return t == DType::Float16 || t == DType::BFloat16; }
+
+bool supported_dtype(DType t) { return !is_complex(t); }
+
+// The C type values of a dtype are computed in (half types in float) and stored as.
+std::string ctype(DType t) {
+  switch (t) {
+    case DType::Bool: return "bool";
+    case DType::UInt8: return "uint8_t";
+    case DType::Int8: return "int8_t";
+    case DType::Int16: return "int16_t";
+    case DType::Int32: return "int32_t";
+    case DType::Int64: return "int64_t";
+    case DType::Float64: return "double";
+    default: return "float";
+  }
+}
+std::string storage_type(DType t) { return is_half(t) ? "uint16_t" : ctype(t); }
+
+// A libm function for the compute type ("expf" for float, "exp" for double).
+std::string libm(const std::string& fn, DType t) { return t == DType::Float64 ? fn : fn + "f"; }
+
+// Functions glibc's libmvec has vector variants of (float and double), with their arity. Loops
+// calling them vectorize when the kernel declares them `omp declare simd` (THUNDER_VECMATH).
+const std::map<std::string, int> kVectorMath = {
+    {"acos", 1},  {"acosh", 1}, {"asin", 1}, {"asinh", 1}, {"atan", 1},  {"atanh", 1}, {"cos", 1},
+    {"cosh", 1},  {"erf", 1},   {"erfc", 1}, {"exp", 1},   {"expm1", 1}, {"log", 1},   {"log10", 1},
+    {"log1p", 1}, {"log2", 1},  {"sin", 1},  {"sinh", 1},  {"tan", 1},   {"tanh", 1},  {"atan2", 2},
+    {"hypot", 2}, {"pow", 2}};
+
+
+// A number constant as a C literal of type `t`.
+std::string literal(const Value& v, DType t) {
+  const std::string ty = ctype(t);
+  const Constant& c = v.constant_value();
+  if (auto* b = std::get_if<bool>(&c)) return t == DType::Bool ? (*b ? "true" : "false") : cat("(", ty, ")", *b ? 1 : 0);
+  if (auto* i = std::get_if<int64_t>(&c); i && is_floating(t) && std::abs(*i) < (int64_t{1} << 24))
+    return literal(Value::constant(static_cast<double>(*i)), t);
+  if (auto* i = std::get_if<int64_t>(&c)) {
+    std::string lit = *i == INT64_MIN ? "(-9223372036854775807LL - 1)" : cat(*i, "LL");
+    return cat("(", ty, ")", lit);
+  }
+  double d = v.as_double();
+  std::string lit;
+  if (std::isnan(d)) lit = "NAN";
+  else if (std::isinf(d)) lit = d > 0 ? "INFINITY" : "(-INFINITY)";
+  else {
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%.17g", d);
+    lit = buf;
+    if (lit.find_first_of(".en") == std::string::npos) lit += ".0";
+  }
+  if (ty == "float" && !std::isnan(d) && static_cast<double>(static_cast<float>(d)) == d && !std::isinf(d))
+    return lit + "f";
+  return cat("(", ty, ")", lit);
+}
+
+struct Result {
+  std::string name;
+  bool inner = false;
+};
+
+// One kernel variant: a function `run_<name>` over the parallel range.
+class Variant {
+ public:
+  Variant(const BoundSymbol& region, bool contiguous) : region_(region), contiguous_(contiguous) {}
+
+  std::string generate();
+
+  // helpers the variant used, so the prelude defines only those
+  std::set<std::string> helpers;
+  // libm functions with vector variants the variant calls ("expf", "tanh")
+  std::set<std::string> vector_math;
+  std::string math(const std::string& fn, DType t) {
+    if (kVectorMath.count(fn)) vector_math.insert(libm(fn, t));
+    return libm(fn, t);
+  }
+
+ private:
+  const BoundSymbol& region_;
+  bool contiguous_;
+  std::unordered_map<const ValueNode*, size_t> input_index_;
+  std::unordered_map<const ValueNode*, const BoundSymbol*> producer_;
+  std::unordered_map<const ValueNode*, std::string> acc_;  // computed reductions
+  std::vector<TensorMeta> inputs_;
+  std::vector<std::string> outer_;           // statements of the outer scope
+  std::vector<std::string>* inner_ = nullptr;  // statements of the loop being generated
+  std::map<std::string, std::string> memo_outer_, memo_inner_;
+  std::set<std::string> stride_names_;
+  int counter_ = 0;
+  // reductions: the operand's index in the loop variables, and the result's
+  Tuple red_tuple_;          // the reduction operand's index (inner)
+  std::string red_outer_key_;  // the reduction result's index (outer)
+  std::string red_loop_open_, red_loop_close_;
+
+  std::string fresh(const char* prefix) { return cat(prefix, counter_++); }
+  Result emit(DType t, const std::string& expr, bool inner);
+  Result eval(const Value& v, const Tuple& t);
+  Result eval_prim(const BoundSymbol& b, const std::string& name, const Tuple& t);
+  Result reduce(const BoundSymbol& b);
+  std::string operand(const Value& v, const Tuple& t, DType t_compute, bool* inner);
+  std::string load(size_t k, const Tuple& t);
+  std::string store(const TensorMeta& m, size_t out, const Tuple& t, const std::string& value);
+  std::string round_half(DType t, const std::string& e);
+  Tuple domain_tuple() const;
+};
+
+std::string Variant::round_half(DType t, const std::string& e) {
+  if (!is_half(t)) return e;
+  std::string h = t == DType::Float16 ? "round_f16" : "round_bf16";
+  helpers.insert(h);
+  return cat(h, "(", e, ")");
+}
+
+Result Variant::emit(DType t, const std::string& expr, bool inner) {
+  std::string name = fresh("v");
+  std::string line = cat("const ", ctype(t), " ", name, " = ", expr, ";");
+  if (inner) {
+    if (!inner_) throw Unsupported{"a value computed outside loops needs an inner loop's index"};
+    inner_->push_back(line);
+  } else {
+    outer_.push_back(line);
+  }
+  return {name, inner};
+}
+
+std::string Variant::load(size_t k, const Tuple& t) {
+  const TensorMeta& m = inputs_[k];
+  Ix off;
+  if (contiguous_ && t.linear && !m.shape.empty()) {
+    off = *t.linear;
+  } else {
+    std::vector<std::string> strides;
+    Shape cs = contiguous_strides(m.shape);
+    for (size_t d = 0; d < m.shape.size(); ++d) {
+      if (m.shape[d] == 1) strides.push_back("0");
+      else if (contiguous_) strides.push_back(cat(cs[d]));
+      else {
+        std::string s = cat("s", k, "_", d);
+        stride_names_.insert(s);
+        strides.push_back(s);
+      }
+    }
+    off = linearize(t.ix, strides);
+  }
+  std::string x = cat("in", k, "[", off.code, "]");
+  if (m.dtype == DType::Float16) helpers.insert("f16_to_f32"), x = cat("f16_to_f32(", x, ")");
+  if (m.dtype == DType::BFloat16) helpers.insert("bf16_to_f32"), x = cat("bf16_to_f32(", x, ")");
+  return x;
+}
+
+std::string Variant::store(const TensorMeta& m, size_t out, const Tuple& t, const std::string& value) {
+  Ix off = t.linear && !m.shape.empty() ? *t.linear : [&] {
+    std::vector<std::string> strides;
+    Shape cs = contiguous_strides(m.shape);
+    for (size_t d = 0; d < m.shape.size(); ++d) strides.push_back(m.shape[d] == 1 ? "0" : cat(cs[d]));
+    return linearize(t.ix, strides);
+  }();
+  std::string v = value;
+  if (m.dtype == DType::Float16) helpers.insert("f32_to_f16"), v = cat("f32_to_f16(", v, ")");
+  if (m.dtype == DType::BFloat16) helpers.insert("f32_to_bf16"), v = cat("f32_to_bf16(", v, ")");
+  return cat("out", out, "[", off.code, "] = ", v, ";");
+}
+
+// A tensor or number operand as a C expression of the compute type `tc`.
+std::string Variant::operand(const Value& v, const Tuple& t, DType tc, bool* inner) {
+  if (v.is_tensor()) {
+    Result r = eval(v, t);
+    *inner = *inner || r.inner;
+    return r.name;
+  }
+  return literal(v, tc);
+}
+
+Result Variant::eval(const Value& v, const Tuple& t) {
+  std::string key = cat(static_cast<const void*>(v.node()), "@", t.key());
+  if (auto it = memo_inner_.find(key); it != memo_inner_.end()) return {it->second, true};
+  if (auto it = memo_outer_.find(key); it != memo_outer_.end()) return {it->second, false};
+  Result r;
+  if (auto in = input_index_.find(v.node()); in != input_index_.end()) {
+    r = emit(v.dtype(), load(in->second, t), t.inner());
+  } else {
+    auto p = producer_.find(v.node());
+    if (p == producer_.end()) throw Unsupported{cat("value ", v.name(), " is neither an input nor computed in the region")};
+    const BoundSymbol& b = *p->second;
+    std::string name = prim_name(b);
+    if (kReductions.count(name)) {
+      bool inner = false;
+      for (const auto& i : t.ix) inner = inner || i.inner;
+      if (t.key() != red_outer_key_ || inner)
+        throw Unsupported{cat("the result of ", b.sym->name(), " is read at another index than it is computed at")};
+      r = reduce(b);
+    } else {
+      r = eval_prim(b, name, t);
+    }
+  }
+  (r.inner ? memo_inner_ : memo_outer_)[key] = r.name;
+  return r;
+}
+
+Result Variant::eval_prim(const BoundSymbol& b, const std::string& name, const Tuple& t) {
+  const Value& out = b.output;
+  const Shape& shape = out.shape();
+  if (name == "reshape") return eval(b.args[0], reshape_map(t, shape, b.args[0].shape()));
+  if (name == "expand") {
+    const Value& a = b.args[0];
+    size_t lead = shape.size() - a.shape().size();
+    Tuple u;
+    for (size_t k = 0; k < a.shape().size(); ++k)
+      u.ix.push_back(a.shape()[k] == 1 && shape[k + lead] != 1 ? Ix{"0", false} : t.ix[k + lead]);
+    if (a.shape() == shape) u.linear = t.linear;
+    return eval(a, u);
+  }
+  if (name == "permute") {
+    std::vector<Value> perm = b.args[1].items();
+    Tuple u;
+    u.ix.resize(perm.size());
+    for (size_t d = 0; d < perm.size(); ++d) u.ix[perm[d].as_int()] = t.ix[d];
+    return eval(b.args[0], u);
+  }
+  if (name == "slice") {
+    const auto& starts = b.args[1].items();
+    const auto& steps = b.args[3].items();
+    Tuple u;
+    for (size_t d = 0; d < t.ix.size(); ++d) {
+      int64_t start = starts[d].as_int(), step = steps[d].as_int();
+      Ix i = t.ix[d];
+      if (step != 1) i.code = i.code == "0" ? "0" : cat("(", i.code, " * ", step, ")");
+      if (start != 0) i.code = i.code == "0" ? cat(start) : cat("(", start, " + ", i.code, ")");
+      u.ix.push_back(i);
+    }
+    return eval(b.args[0], u);
+  }
+
+  DType rt = out.dtype();
+  std::string T = ctype(rt);
+  bool inner = false;
+  // operands compute in the dtype of the first tensor operand (prims' operands agree)
+  DType ot = rt;
+  for (size_t i = 0; i < b.args.size(); ++i)
+    if (b.args[i].is_tensor() && !(name == "where" && i == 0)) {
+      ot = b.args[i].dtype();
+      break;
+    }
+  auto arg = [&](size_t i, DType tc) { return operand(b.args[i], t, tc, &inner); };
+  bool integral = !is_floating(ot);
+  std::string e;
+  if (name == "convert_element_type") {
+    DType from = b.args[0].dtype();
+    std::string x = arg(0, from);
+    if (rt == DType::Bool) e = cat("(", x, " != 0)");
+    else if (rt == DType::UInt8 && is_floating(from)) e = cat("(uint8_t)(int64_t)", x);
+    else e = round_half(rt, cat("(", T, ")", x));
+  } else if (name == "where") {
+    e = cat("(", arg(0, DType::Bool), " ? ", arg(1, rt), " : ", arg(2, rt), ")");
+  } else if (kCompare.count(name)) {
+    e = cat("(", arg(0, ot), " ", kCompare.at(name), " ", arg(1, ot), ")");
+  } else if (kFloatUnary.count(name)) {
+    e = round_half(rt, cat(math(name, rt), "(", arg(0, rt), ")"));
+  } else if (name == "neg") {
+    e = integral ? cat("(", T, ")-", arg(0, rt)) : cat("-", arg(0, rt));
+  } else if (name == "abs") {
+    std::string x = arg(0, ot);
+    e = integral ? cat("(", T, ")(", x, " < 0 ? -", x, " : ", x, ")") : cat(libm("fabs", rt), "(", x, ")");
+  } else if (name == "floor" || name == "ceil" || name == "round" || name == "trunc") {
+    std::string x = arg(0, rt);
+    e = integral ? x : cat(libm(name == "round" ? "nearbyint" : name, rt), "(", x, ")");
+  } else if (name == "add" || name == "sub" || name == "mul") {
+    const char* op = name == "add" ? "+" : name == "sub" ? "-" : "*";
+    std::string x = cat(arg(0, rt), " ", op, " ", arg(1, rt));
+    e = integral ? cat("(", T, ")(", x, ")") : round_half(rt, cat("(", x, ")"));
+  } else if (name == "maximum" || name == "minimum") {
+    std::string h = cat(name, "_", integral ? "int" : "float");
+    helpers.insert(h);
+    e = integral ? cat("(", T, ")", h, "(", arg(0, rt), ", ", arg(1, rt), ")") : cat(h, "_", T, "(", arg(0, rt), ", ", arg(1, rt), ")");
+    if (!integral) helpers.insert(cat(h, "_", T));
+  } else if (name == "div") {
+    e = round_half(rt, cat("(", arg(0, rt), " / ", arg(1, rt), ")"));
+  } else if (name == "fmod" || name == "copysign" || name == "atan2" || name == "hypot") {
+    e = round_half(rt, cat(math(name, rt), "(", arg(0, rt), ", ", arg(1, rt), ")"));
+  } else if (kBitwise.count(name)) {
+    const char* op = name == "bitwise_and" ? "&" : name == "bitwise_or" ? "|" : "^";
+    e = cat("(", T, ")(", arg(0, rt), " ", op, " ", arg(1, rt), ")");
+  } else if (name == "pow") {
+    const Value& y = b.args[1];
+    if (integral) {
+      helpers.insert("powi");
+      e = cat("(", T, ")powi(", arg(0, rt), ", ", arg(1, rt), ")");
+    } else if (!y.is_tensor() && y.python_number_type() != NumberType::Complex &&
+               (y.as_double() == 2 || y.as_double() == 3 || y.as_double() == 0.5 || y.as_double() == -0.5 ||
+                y.as_double() == -1 || y.as_double() == -2)) {
+      // torch's CPU pow computes these exponents by multiplication and sqrt
+      std::string x = arg(0, rt);
+      double p = y.as_double();
+      std::string one = literal(Value::constant(1.0), rt);
+      if (p == 2) e = cat("(", x, " * ", x, ")");
+      else if (p == 3) e = cat("(", x, " * ", x, " * ", x, ")");
+      else if (p == 0.5) e = cat(libm("sqrt", rt), "(", x, ")");
+      else if (p == -0.5) e = cat("(", one, " / ", libm("sqrt", rt), "(", x, "))");
+      else if (p == -1) e = cat("(", one, " / ", x, ")");
+      else e = cat("(", one, " / (", x, " * ", x, "))");
+      e = round_half(rt, e);
+    } else {
+      e = round_half(rt, cat(math("pow", rt), "(", arg(0, rt), ", ", arg(1, rt), ")"));
+    }
+  } else {
+    throw Unsupported{cat(b.sym->name(), " is not supported by the CPU code generator")};
+  }
+  return emit(rt, e, inner);
+}
+
+// The loop computing a reduction's accumulator, placed in the outer scope before whatever loop
+// asked for it.
+Result Variant::reduce(const BoundSymbol& b) {
+  if (auto it = acc_.find(b.output.node()); it != acc_.end()) return {it->second, false};
+  std::string name = prim_name(b);
+  DType rt = b.output.dtype();
+  std::string T = ctype(rt);
+  std::string acc = fresh("acc");
+  bool nan_flag = (name == "amax" || name == "amin") && is_floating(rt);
+  std::string init;
+  if (name == "sum") init = literal(Value::constant(int64_t{0}), rt);
+  else if (name == "prod") init = literal(Value::constant(int64_t{1}), rt);
+  else if (is_floating(rt)) init = name == "amax" ? "-INFINITY" : "INFINITY";
+  else {
+    std::string bits = cat(8 * itemsize(rt));
+    bool is_unsigned = rt == DType::UInt8;
+    if (name == "amax") init = is_unsigned ? "0" : cat("INT", bits, "_MIN");
+    else init = is_unsigned ? "UINT8_MAX" : cat("INT", bits, "_MAX");
+  }
+  // the body, in its own inner scope
+  auto saved_inner = inner_;
+  auto saved_memo = std::move(memo_inner_);
+  memo_inner_.clear();
+  std::vector<std::string> body;
+  inner_ = &body;
+  Result x = eval(b.args[0], red_tuple_);
+  inner_ = saved_inner;
+  memo_inner_ = std::move(saved_memo);
+  std::string combine, clause;
+  if (name == "sum") combine = cat(acc, " += ", x.name, ";"), clause = cat("reduction(+:", acc, ")");
+  else if (name == "prod") combine = cat(acc, " *= ", x.name, ";"), clause = cat("reduction(*:", acc, ")");
+  else {
+    const char* op = name == "amax" ? ">" : "<";
+    combine = cat(acc, " = ", x.name, " ", op, " ", acc, " ? ", x.name, " : ", acc, ";");
+    clause = cat("reduction(", name == "amax" ? "max" : "min", ":", acc, ")");
+  }
+  if (nan_flag) {
+    combine += cat(" ", acc, "_nan |= ", x.name, " != ", x.name, ";");
+    clause += cat(" reduction(|:", acc, "_nan)");
+  }
+  body.push_back(combine);
+  outer_.push_back(cat(T, " ", acc, " = ", init, ";"));
+  if (nan_flag) outer_.push_back(cat("int ", acc, "_nan = 0;"));
+  std::string open = red_loop_open_;
+  size_t pos = open.rfind("@SIMD@");
+  open.replace(pos, 6, cat("#pragma omp simd ", clause));
+  outer_.push_back(open);
+  for (auto& l : body) outer_.push_back("  " + l);
+  outer_.push_back(red_loop_close_);
+  if (nan_flag) outer_.push_back(cat("if (", acc, "_nan) ", acc, " = NAN;"));
+  if (is_half(rt)) outer_.push_back(cat(acc, " = ", round_half(rt, acc), ";"));
+  acc_[b.output.node()] = acc;
+  return {acc, false};
+}
+
+// Which values are the region's tensor inputs, the reduction shape, and the iteration domain.
+struct Plan {
+  std::vector<Value> inputs;
+  std::vector<Value> outputs;
+  const BoundSymbol* first_reduction = nullptr;
+  Shape red_shape;
+  std::vector<int64_t> red_dims;
+  bool has_views = false;  // expand, permute or slice: the contiguous variant keeps dims
+};
+
+Plan plan(const BoundSymbol& region) {
+  Plan p;
+  for (const auto& a : region.args) {
+    if (a.is_tensor()) p.inputs.push_back(a);
+    else if (a.is_number_proxy()) throw Unsupported{"number proxies as region inputs are not supported"};
+  }
+  for_each_proxy(region.output, [&](const Value& v) {
+    if (!v.is_tensor()) throw Unsupported{"outputs must be tensors"};
+    p.outputs.push_back(v);
+  });
+  if (p.outputs.empty()) throw Unsupported{"a region without outputs"};
+  for (const auto& b : region.subsymbols) {
+    if (!can_fuse(b)) throw Unsupported{cat(b.sym->name(), " is not fusible for its operands")};
+    std::string name = prim_name(b);
+    if (name == "expand" || name == "permute" || name == "slice") p.has_views = true;
+    if (!kReductions.count(name)) continue;
+    std::vector<int64_t> dims;
+    for (const auto& d : b.args[1].items()) dims.push_back(d.as_int());
+    if (!p.first_reduction) {
+      p.first_reduction = &b;
+      p.red_shape = b.args[0].shape();
+      p.red_dims = dims;
+    } else if (b.args[0].shape() != p.red_shape || dims != p.red_dims) {
+      throw Unsupported{"reductions over different shapes or dims"};
+    }
+  }
+  return p;
+}
+
+std::string Variant::generate() {
+  Plan p = plan(region_);
+  for (size_t k = 0; k < p.inputs.size(); ++k) {
+    input_index_[p.inputs[k].node()] = k;
+    inputs_.push_back(p.inputs[k].meta());
+  }
+  for (const auto& b : region_.subsymbols)
+    for_each_proxy(b.output, [&](const Value& v) { producer_[v.node()] = &b; });
+
+  std::vector<std::string> lines;
+  std::string fn = contiguous_ ? "run_contiguous" : "run_strided";
+  lines.push_back(cat("static void ", fn, "(void* const* data, const int64_t* strides, int64_t begin, int64_t end) {"));
+  size_t slot = 0;
+  for (size_t k = 0; k < p.inputs.size(); ++k)
+    lines.push_back(cat("  const ", storage_type(inputs_[k].dtype), "* restrict in", k, " = (const ",
+                        storage_type(inputs_[k].dtype), "*)data[", slot++, "];"));
+  for (size_t k = 0; k < p.outputs.size(); ++k)
+    lines.push_back(cat("  ", storage_type(p.outputs[k].dtype()), "* restrict out", k, " = (",
+                        storage_type(p.outputs[k].dtype()), "*)data[", slot++, "];"));
+  size_t stride_line = lines.size();
+
+  std::vector<std::string> body;  // the outer loop
+  if (!p.first_reduction) {
+    // elementwise: rows of the domain's last dim
+    Shape dom = p.outputs[0].shape();
+    for (const auto& o : p.outputs)
+      if (o.shape().size() > dom.size()) dom = o.shape();
+    for (const auto& o : p.outputs)
+      if (numel(o.shape()) != numel(dom)) throw Unsupported{"elementwise outputs of different sizes"};
+    if (contiguous_ && !p.has_views) dom = {numel(dom)};
+    if (dom.empty()) dom = {1};
+    int64_t n = static_cast<int64_t>(dom.size()), last = dom.back();
+    Tuple t;
+    std::string jv = cat("d", n - 1);
+    body.push_back("for (int64_t i = begin; i < end;) {");
+    if (n > 1) {
+      body.push_back(cat("  const int64_t row = i / ", last, ";"));
+      body.push_back(cat("  const int64_t first = i - row * ", last, ";"));
+      int64_t stride = 1;
+      std::vector<std::string> decl;
+      for (int64_t k = n - 2; k >= 0; --k) {
+        Ix c = component({"row", false}, stride, dom[k], k == 0);
+        decl.insert(decl.begin(), cat("  const int64_t d", k, " = ", c.code, ";"));
+        stride *= dom[k];
+      }
+      for (auto& d : decl) body.push_back(d);
+    } else {
+      body.push_back("  const int64_t first = i;");
+    }
+    body.push_back(cat("  const int64_t stop = ", last, " < first + (end - i) ? ", last, " : first + (end - i);"));
+    for (int64_t k = 0; k < n; ++k) t.ix.push_back({cat("d", k), k == n - 1});
+    t.linear = n > 1 ? Ix{cat("(row * ", last, " + ", jv, ")"), true} : Ix{jv, true};
+    std::vector<std::string> loop;
+    inner_ = &loop;
+    for (size_t k = 0; k < p.outputs.size(); ++k) {
+      Tuple u = reshape_map(t, dom, p.outputs[k].shape());
+      Result r = eval(p.outputs[k], u);
+      loop.push_back(store(p.outputs[k].meta(), k, u, r.name));
+    }
+    for (auto& l : outer_) body.push_back("  " + l);
+    body.push_back("  #pragma GCC ivdep");
+    body.push_back(cat("  for (int64_t ", jv, " = first; ", jv, " < stop; ++", jv, ") {"));
+    for (auto& l : loop) body.push_back("    " + l);
+    body.push_back("  }");
+    body.push_back("  i += stop - first;");
+    body.push_back("}");
+  } else {
+    // reductions: one outer index per reduction result, inner loops over the reduced dims
+    const Shape& s = p.red_shape;
+    std::vector<bool> reduced(s.size(), false);
+    for (int64_t d : p.red_dims) reduced[d] = true;
+    bool trailing = true;
+    for (size_t k = 0; k < s.size(); ++k)
+      if (!reduced[k] && k > static_cast<size_t>(p.red_dims.front())) trailing = false;
+    Shape outer_shape, red_sizes;
+    for (size_t k = 0; k < s.size(); ++k) (reduced[k] ? red_sizes : outer_shape).push_back(s[k]);
+    // the domain: the operand's shape, or [outer, reduced] when the reduced dims are trailing
+    Shape dom = s;
+    std::vector<bool> dom_red = reduced;
+    if (contiguous_ && trailing) {
+      dom = {numel(outer_shape), numel(red_sizes)};
+      dom_red = {false, true};
+    }
+    Tuple dt;
+    std::vector<std::string> outer_decl;
+    int64_t stride = 1;
+    std::vector<int64_t> outer_dims, inner_dims;
+    for (size_t k = 0; k < dom.size(); ++k) (dom_red[k] ? inner_dims : outer_dims).push_back(k);
+    for (size_t q = outer_dims.size(); q-- > 0;) {
+      int64_t k = outer_dims[q];
+      Ix c = component({"o", false}, stride, dom[k], q == 0);
+      outer_decl.insert(outer_decl.begin(), cat("const int64_t d", k, " = ", c.code, ";"));
+      stride *= dom[k];
+    }
+    for (size_t k = 0; k < dom.size(); ++k) dt.ix.push_back({cat("d", k), static_cast<bool>(dom_red[k])});
+    if (contiguous_ && trailing) dt.linear = Ix{cat("(d0 * ", dom[1], " + d1)"), true};
+    red_tuple_ = reshape_map(dt, dom, s);
+    Tuple ot;  // the reduction result's index
+    for (size_t k = 0; k < s.size(); ++k)
+      if (!reduced[k]) ot.ix.push_back(red_tuple_.ix[k]);
+    ot.linear = Ix{"o", false};
+    red_outer_key_ = ot.key();
+    // the reduced dims' loops, innermost last; "@SIMD@" becomes the reduction's pragma
+    std::string open, close, final_open;
+    for (size_t q = 0; q < inner_dims.size(); ++q) {
+      int64_t k = inner_dims[q];
+      std::string pad(2 * q, ' ');
+      std::string head = cat(pad, "for (int64_t d", k, " = 0; d", k, " < ", dom[k], "; ++d", k, ") {");
+      bool innermost = q + 1 == inner_dims.size();
+      open += (q ? "\n" : "") + (innermost ? pad + "@SIMD@\n" : "") + head;
+      final_open += (q ? "\n" : "") + (innermost ? pad + "#pragma GCC ivdep\n" : "") + head;
+    }
+    for (size_t q = inner_dims.size(); q-- > 0;) close += std::string(2 * q, ' ') + "}" + (q ? "\n" : "");
+    red_loop_open_ = open, red_loop_close_ = close;
+    // fix the body's indentation: inner statements sit at the innermost loop's depth
+    std::string body_pad(2 * (inner_dims.size() - 1), ' ');
+
+    body.push_back("for (int64_t o = begin; o < end; ++o) {");
+    for (auto& d : outer_decl) body.push_back("  " + d);
+    std::vector<std::string> loop;
+    int64_t full = numel(s), part = numel(outer_shape);
+    std::vector<size_t> full_outputs;
+    for (size_t k = 0; k < p.outputs.size(); ++k) {
+      int64_t n = numel(p.outputs[k].shape());
+      if (n == full) {
+        full_outputs.push_back(k);
+      } else if (n == part) {
+        Tuple u = reshape_map(ot, outer_shape, p.outputs[k].shape());
+        inner_ = nullptr;
+        Result r = eval(p.outputs[k], u);
+        outer_.push_back(store(p.outputs[k].meta(), k, u, r.name));
+      } else {
+        throw Unsupported{cat("output ", p.outputs[k].name(), " has neither the reduced operand's size nor the result's")};
+      }
+    }
+    // every reduction is computed even where only another one's result is used
+    for (const auto& b : region_.subsymbols)
+      if (kReductions.count(prim_name(b))) reduce(b);
+    if (!full_outputs.empty()) {
+      inner_ = &loop;
+      memo_inner_.clear();
+      for (size_t k : full_outputs) {
+        Tuple u = reshape_map(red_tuple_, s, p.outputs[k].shape());
+        Result r = eval(p.outputs[k], u);
+        loop.push_back(store(p.outputs[k].meta(), k, u, r.name));
+      }
+    }
+    for (auto& l : outer_) {
+      // multi-line statements (loops) are indented line by line
+      size_t start = 0;
+      while (start <= l.size()) {
+        size_t end = l.find('\n', start);
+        if (end == std::string::npos) end = l.size();
+        body.push_back("  " + l.substr(start, end - start));
+        start = end + 1;
+      }
+    }
+    if (!full_outputs.empty()) {
+      std::string fo = final_open;
+      size_t start = 0;
+      while (start <= fo.size()) {
+        size_t end = fo.find('\n', start);
+        if (end == std::string::npos) end = fo.size();
+        body.push_back("  " + fo.substr(start, end - start));
+        start = end + 1;
+      }
+      for (auto& l : loop) body.push_back("  " + body_pad + "  " + l);
+      size_t cs = 0;
+      while (cs <= close.size()) {
+        size_t end = close.find('\n', cs);
+        if (end == std::string::npos) end = close.size();
+        body.push_back("  " + close.substr(cs, end - cs));
+        cs = end + 1;
+      }
+    }
+    body.push_back("}");
+  }
+  std::vector<std::string> strides;
+  for (const auto& s : stride_names_) {
+    size_t us = s.find('_');
+    size_t k = std::stoul(s.substr(1, us - 1)), d = std::stoul(s.substr(us + 1));
+    size_t off = 0;
+    for (size_t q = 0; q < k; ++q) off += inputs_[q].shape.size();
+    strides.push_back(cat("  const int64_t ", s, " = strides[", off + d, "];"));
+  }
+  if (strides.empty()) strides.push_back("  (void)strides;");
+  lines.insert(lines.begin() + stride_line, strides.begin(), strides.end());
+  for (auto& l : body) lines.push_back("  " + l);
+  lines.push_back("}");
+  return join(lines, "\n") + "\n";
+}
+
+}  // namespace
+
+bool can_fuse(const BoundSymbol& b) {
+  std::string name = prim_name(b);
+  if (name.empty() || !b.output.is_tensor()) return false;
+  for (const auto& a : b.args) {
+    if (a.is_number_proxy()) return false;
+    if (a.is_tensor() && (a.meta().device.type != DeviceType::CPU || !supported_dtype(a.dtype()))) return false;
+    if (a.is_constant() && a.is_number() && a.python_number_type() == NumberType::Complex) return false;
+  }
+  DType out = b.output.dtype();
+  if (b.output.meta().device.type != DeviceType::CPU || !supported_dtype(out)) return false;
+  DType in = out;
+  for (const auto& a : b.args)
+    if (a.is_tensor()) in = a.dtype();
+  if (name == "where" || name == "convert_element_type" || kViews.count(name) || kCompare.count(name)) return true;
+  if (name == "where") return true;
+  if (kFloatUnary.count(name) || kFloatBinary.count(name)) return is_floating(out);
+  if (kNumericUnary.count(name)) return out != DType::Bool;
+  if (kArith.count(name)) return true;
+  if (kBitwise.count(name)) return !is_floating(out);
+  if (name == "pow") return out != DType::Bool;
+  if (name == "sum" || name == "prod") return is_floating(in) || in == DType::Int64;
+  if (name == "amax" || name == "amin") return in != DType::Bool;
+  return false;
+}
+
+KernelSource generate(const BoundSymbol& region) {
+  KernelSource k;
+  std::string contiguous, strided;
+  std::set<std::string> helpers, vector_math;
+  Plan p;
+  try {
+    p = plan(region);
+    Variant c(region, true), s(region, false);
+    contiguous = c.generate();
+    strided = s.generate();
+    helpers = c.helpers;
+    helpers.insert(s.helpers.begin(), s.helpers.end());
+    vector_math = c.vector_math;
+  } catch (const Unsupported& u) {
+    throw UserError(ErrorKind::NotImplemented, cat("cpu fusion: ", u.reason));
+  }
+  for (const auto& v : p.inputs) k.inputs.push_back(v.meta());
+  for (const auto& v : p.outputs) k.outputs.push_back(v.meta());
+  if (p.first_reduction) {
+    k.work = numel(p.red_shape);
+    Shape outer;
+    for (size_t d = 0; d < p.red_shape.size(); ++d)
+      if (std::find(p.red_dims.begin(), p.red_dims.end(), static_cast<int64_t>(d)) == p.red_dims.end())
+        outer.push_back(p.red_shape[d]);
+    k.range = numel(outer);
+  } else {
+    k.work = k.range = numel(k.outputs[0].shape);
+  }
+  if (helpers.count("f16_to_f32") || helpers.count("f32_to_f16") || helpers.count("bf16_to_f32") ||
+      helpers.count("f32_to_bf16") || helpers.count("round_f16") || helpers.count("round_bf16"))
+    helpers.insert("bits");
+  if (helpers.count("round_f16")) helpers.insert({"f16_to_f32", "f32_to_f16"});
+  if (helpers.count("round_bf16")) helpers.insert({"bf16_to_f32", "f32_to_bf16"});
+
+  std::string src = "// thunder CPU kernel: a region of " + std::to_string(region.subsymbols.size()) + " prims\n";
+  for (size_t i = 0; i < p.inputs.size(); ++i) src += cat("// in", i, ": ", p.inputs[i].name(), " ", p.inputs[i].meta().str(), "\n");
+  for (size_t i = 0; i < p.outputs.size(); ++i)
+    src += cat("// out", i, ": ", p.outputs[i].name(), " ", p.outputs[i].meta().str(), "\n");
+  src += "#include <math.h>\n#include <stdbool.h>\n#include <stdint.h>\n#include <string.h>\n\n";
+  if (!vector_math.empty()) {
+    src += "#ifdef THUNDER_VECMATH\n// vector variants from glibc's libmvec, so loops calling these vectorize\n";
+    for (const auto& fn : vector_math) {
+      bool is_float = fn.back() == 'f' && !kVectorMath.count(fn);
+      std::string base = is_float ? fn.substr(0, fn.size() - 1) : fn;
+      std::string t = is_float ? "float" : "double";
+      std::string params = kVectorMath.at(base) == 2 ? t + ", " + t : t;
+      src += cat("#pragma omp declare simd notinbranch\n", t, " ", fn, "(", params, ");\n");
+    }
+    src += "#endif\n\n";
+  }
+  for (const auto& [name, text] : helper_sources())
+    if (helpers.count(name)) src += text;
+  if (!helpers.empty()) src += "\n";
+  src += contiguous + "\n" + strided + "\n";
+  // the contiguous variant runs when every input's strides are row-major (size-1 dims ignored)
+  std::vector<std::string> checks;
+  size_t off = 0;
+  for (const auto& m : k.inputs) {
+    Shape cs = contiguous_strides(m.shape);
+    for (size_t d = 0; d < m.shape.size(); ++d)
+      if (m.shape[d] != 1) checks.push_back(cat("strides[", off + d, "] == ", cs[d]));
+    off += m.shape.size();
+  }
+  if (k.range == 0 || numel(k.outputs[0].shape) == 0) checks.clear();
+  src += "void thunder_kernel(void* const* data, const int64_t* strides, int64_t begin, int64_t end) {\n";
+  if (checks.empty()) {
+    src += "  run_contiguous(data, strides, begin, end);\n";
+  } else {
+    src += "  if (" + join(checks, " &&\n      ") + ")\n";
+    src += "    run_contiguous(data, strides, begin, end);\n  else\n    run_strided(data, strides, begin, end);\n";
+  }
+  src += "}\n";
+  if (checks.empty()) {
+    // the strided variant is unused: drop it so the compiler does not warn
+    size_t a = src.find("static void run_strided");
+    size_t b = src.find("\n}\n", a);
+    src.erase(a, b + 3 - a + 1);
+  }
+  k.source = std::move(src);
+  return k;
+}
+
+std::optional<std::string> region_unsupported(const BoundSymbol& region) {
+  try {
+    Variant c(region, true), s(region, false);
+    c.generate();
+    s.generate();
+  } catch (const Unsupported& u) {
+    return u.reason;
+  }
+  return std::nullopt;
+}
+
+const Symbol& region_symbol() {
+  static const Symbol sym(OpSpec{.schema = "cpu_fusion(args)", .print_name = "cpu_fusion", .impl = [](const Args& a) {
+                                   return a[0];
+                                 }});
+  return sym;
+}
+
+BoundSymbol region_from_trace(const Trace& trace) {
+  BoundSymbol r;
+  r.sym = &region_symbol();
+  std::set<const ValueNode*> defined;
+  for (const auto& v : trace.inputs)
+    if (v.is_tensor()) r.args.push_back(v);
+  for (const auto& b : trace.bound_symbols) {
+    if (b.sym == &del_symbol()) continue;
+    THUNDER_CHECK(can_fuse(b), NotImplemented, "cpu fusion: ", b.sym->name(), " cannot be fused");
+    r.subsymbols.push_back(b);
+    for_each_proxy(b.output, [&](const Value& v) { defined.insert(v.node()); });
+  }
+  std::vector<Value> outs;
+  for_each_proxy(trace.output, [&](const Value& v) {
+    if (v.is_tensor() && defined.count(v.node())) outs.push_back(v);
+  });
+  r.output = Value::sequence(outs);
+  return r;
+}
+
+}  // namespace thunder::codegen::cpu

@@ -1,0 +1,344 @@
+// The system compiler, the disk and in-process caches, and the thread pool kernels run on.
+#include "codegen/cpu/compiler.h"
+
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "ir/error.h"
+
+namespace thunder::codegen::cpu {
+
+namespace {
+
+int run(const std::string& cmd, std::string* output);
+std::string compiler();
+
+// -O3 -march=native: vectorized loops for this CPU. -ffp-contract=off keeps every operation
+// rounded on its own as in torch (no fused multiply-add); -fno-math-errno lets sqrt vectorize;
+// -fopenmp-simd honors the reductions' `#pragma omp simd` without linking an OpenMP runtime;
+// -fwrapv makes integer overflow wrap as torch's does.
+const char* const kFlags =
+    "-O3 -march=native -std=c11 -fPIC -shared -fno-math-errno -ffp-contract=off -fopenmp-simd -fwrapv -w";
+
+// With glibc's libmvec (x86-64 Linux), calls of exp, tanh, erf... in loops use its vector variants
+// (THUNDER_VECMATH makes the kernel declare them). Without it they stay scalar libm calls.
+const std::string& flags() {
+  static const std::string f = [] {
+    std::string out;
+    run(cat(compiler(), " -print-file-name=libmvec.so"), &out);
+    bool vecmath = out.find('/') != std::string::npos;
+    return vecmath ? cat(kFlags, " -DTHUNDER_VECMATH") : std::string(kFlags);
+  }();
+  return f;
+}
+// libraries go after the source on the command line
+std::string libs() { return flags().find("THUNDER_VECMATH") != std::string::npos ? " -lmvec -lm" : " -lm"; }
+
+// Two FNV-1a 64-bit hashes with different offsets: a 128-bit key, as hex.
+std::string hash_hex(const std::string& data) {
+  uint64_t h1 = 1469598103934665603ull, h2 = 0x9e3779b97f4a7c15ull;
+  for (unsigned char c : data) {
+    h1 = (h1 ^ c) * 1099511628211ull;
+    h2 = (h2 ^ c) * 0x100000001b3ull;
+    h2 ^= h2 >> 29;
+  }
+  char buf[33];
+  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(h1), static_cast<unsigned long long>(h2));
+  return buf;
+}
+
+std::string compiler() {
+  const char* c = std::getenv("THUNDER_CC");
+  return c && *c ? c : "cc";
+}
+
+std::string shell_quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+// Runs a shell command; returns its exit status and output (stdout and stderr).
+int run(const std::string& cmd, std::string* output) {
+  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
+  if (!p) return -1;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) output->append(buf, n);
+  return pclose(p);
+}
+
+// What, besides the source, decides the object code: the compiler (resolved path and version),
+// the flags, and the CPU, since -march=native differs between machines sharing a cache folder.
+const std::string& toolchain_key() {
+  static const std::string key = [] {
+    std::string out;
+    run(cat("command -v ", compiler(), " && ", compiler(), " --version"), &out);
+    std::ifstream cpu("/proc/cpuinfo");
+    std::string line, model, cpu_flags;
+    while (std::getline(cpu, line)) {
+      if (model.empty() && line.rfind("model name", 0) == 0) model = line;
+      if (cpu_flags.empty() && line.rfind("flags", 0) == 0) cpu_flags = line;
+    }
+    return cat(out, "\n", flags(), libs(), "\n", model, "\n", cpu_flags);
+  }();
+  return key;
+}
+
+constexpr char kMagic[8] = {'T', 'H', 'U', 'N', 'D', 'E', 'R', '1'};
+constexpr size_t kFooter = 8 + 8 + 32;
+
+bool read_all(int fd, std::string* out) {
+  char buf[1 << 16];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0) out->append(buf, static_cast<size_t>(n));
+  return n == 0;
+}
+
+// Whether a cache file is a complete entry: the object followed by its footer.
+bool entry_valid(const std::string& bytes) {
+  if (bytes.size() < kFooter) return false;
+  size_t n = bytes.size() - kFooter;
+  if (std::memcmp(bytes.data() + n, kMagic, 8) != 0) return false;
+  uint64_t len = 0;
+  std::memcpy(&len, bytes.data() + n + 8, 8);
+  if (len != n) return false;
+  return bytes.compare(n + 16, 32, hash_hex(bytes.substr(0, n))) == 0;
+}
+
+void make_dirs(const std::string& path) {
+  for (size_t i = 1; i <= path.size(); ++i)
+    if (i == path.size() || path[i] == '/') ::mkdir(path.substr(0, i).c_str(), 0755);
+}
+
+std::mutex g_mutex;  // guards the in-process cache and the stats
+std::unordered_map<std::string, std::shared_ptr<const Kernel>> g_kernels;
+CacheStats g_stats;
+
+// Verifies a cache entry, then loads it. Entries are only ever replaced by renames of complete
+// entries of the same key, so the file dlopen reads is one that verifies. (dlopen of
+// /proc/self/fd/N would pin the verified bytes, but glibc matches loaded objects by name, and fd
+// numbers are reused.)
+std::shared_ptr<const Kernel> open_verified(const KernelSource& src, const std::string& path, bool* corrupt) {
+  *corrupt = false;
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return nullptr;
+  std::string bytes;
+  bool ok = read_all(fd, &bytes) && entry_valid(bytes);
+  ::close(fd);
+  if (!ok) {
+    *corrupt = true;
+    return nullptr;
+  }
+  void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!handle) {
+    *corrupt = true;
+    return nullptr;
+  }
+  auto fn = reinterpret_cast<KernelFn>(dlsym(handle, "thunder_kernel"));
+  if (!fn) {
+    dlclose(handle);
+    *corrupt = true;
+    return nullptr;
+  }
+  return std::make_shared<const Kernel>(src, fn, handle);
+}
+
+// Compiles into a temporary file, appends the footer, renames into place.
+void compile_to(const std::string& source, const std::string& path) {
+  static std::atomic<int> counter{0};
+  std::string tmp = cat(path, ".tmp.", ::getpid(), ".", counter++);
+  std::string c_file = tmp + ".c", so_file = tmp + ".so";
+  {
+    std::ofstream f(c_file, std::ios::binary);
+    f << source;
+    THUNDER_CHECK(f.good(), Runtime, "cpu fusion: cannot write ", c_file);
+  }
+  std::string out;
+  int status = run(cat(compiler(), " ", flags(), " -o ", shell_quote(so_file), " ", shell_quote(c_file), libs()), &out);
+  if (status != 0) {
+    std::remove(so_file.c_str());
+    std::string kept = path.substr(0, path.size() - 3) + ".failed.c";
+    std::rename(c_file.c_str(), kept.c_str());
+    throw InternalError(cat("cpu fusion: the C compiler failed on a generated kernel (source kept at ", kept,
+                            "):\n", out));
+  }
+  std::remove(c_file.c_str());
+  std::string bytes;
+  {
+    int fd = ::open(so_file.c_str(), O_RDONLY | O_CLOEXEC);
+    THUNDER_CHECK(fd >= 0 && read_all(fd, &bytes), Runtime, "cpu fusion: cannot read ", so_file);
+    ::close(fd);
+  }
+  uint64_t len = bytes.size();
+  std::string footer(kMagic, 8);
+  footer.append(reinterpret_cast<const char*>(&len), 8);
+  footer += hash_hex(bytes);
+  {
+    std::ofstream f(so_file, std::ios::binary | std::ios::app);
+    f << footer;
+    f.flush();
+    THUNDER_CHECK(f.good(), Runtime, "cpu fusion: cannot write ", so_file);
+  }
+  THUNDER_CHECK(std::rename(so_file.c_str(), path.c_str()) == 0, Runtime, "cpu fusion: cannot rename ", so_file,
+                " to ", path, ": ", std::strerror(errno));
+}
+
+// ---- the thread pool -------------------------------------------------------------------------
+
+class Pool {
+ public:
+  static Pool& get() {
+    static Pool* pool = new Pool();  // never destroyed: workers may outlive static destruction
+    return *pool;
+  }
+  int threads() const { return threads_; }
+  void set_threads(int n) {
+    std::lock_guard<std::mutex> run_lock(run_mutex_);
+    threads_ = n < 1 ? 1 : n;
+    while (static_cast<int>(workers_.size()) < threads_ - 1) {
+      int id = static_cast<int>(workers_.size()) + 1;
+      workers_.emplace_back([this, id] { work(id); });
+      workers_.back().detach();
+    }
+  }
+  // Runs fn over [0, range) in `threads_` parts, the calling thread taking the first.
+  void run(KernelFn fn, void* const* data, const int64_t* strides, int64_t range) {
+    if (::getpid() != pid_) {
+      // a forked child has none of its parent's workers
+      pid_ = ::getpid();
+      workers_.clear();
+      int n = threads_;
+      threads_ = 1;
+      set_threads(n);
+    }
+    std::lock_guard<std::mutex> run_lock(run_mutex_);
+    int parts = static_cast<int>(std::min<int64_t>(threads_, range));
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      fn_ = fn, data_ = data, strides_ = strides, range_ = range, parts_ = parts;
+      pending_ = parts - 1;
+      ++generation_;
+    }
+    cv_.notify_all();
+    fn(data, strides, 0, range / parts);
+    std::unique_lock<std::mutex> lock(mutex_);
+    done_.wait(lock, [&] { return pending_ == 0; });
+  }
+
+ private:
+  Pool() : pid_(::getpid()) { set_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))); }
+  void work(int id) {
+    uint64_t seen = 0;
+    for (;;) {
+      std::unique_lock<std::mutex> lock(mutex_);
+      cv_.wait(lock, [&] { return generation_ != seen; });
+      seen = generation_;
+      if (id >= parts_) continue;
+      KernelFn fn = fn_;
+      int64_t begin = range_ * id / parts_, end = range_ * (id + 1) / parts_;
+      auto data = data_;
+      auto strides = strides_;
+      lock.unlock();
+      fn(data, strides, begin, end);
+      lock.lock();
+      if (--pending_ == 0) done_.notify_one();
+    }
+  }
+
+  pid_t pid_;
+  std::mutex run_mutex_;  // one launch at a time
+  std::mutex mutex_;
+  std::condition_variable cv_, done_;
+  std::vector<std::thread> workers_;
+  int threads_ = 1;
+  uint64_t generation_ = 0;
+  KernelFn fn_ = nullptr;
+  void* const* data_ = nullptr;
+  const int64_t* strides_ = nullptr;
+  int64_t range_ = 0;
+  int parts_ = 1;
+  int pending_ = 0;
+};
+
+}  // namespace
+
+void Kernel::launch(void* const* data, const int64_t* strides) const {
+  int64_t range = src_.range;
+  if (range <= 0) return;
+  Pool& pool = Pool::get();
+  if (src_.work < kParallelThreshold || pool.threads() == 1 || range == 1) {
+    fn_(data, strides, 0, range);
+    return;
+  }
+  pool.run(fn_, data, strides, range);
+}
+
+std::string cache_dir() {
+  if (const char* d = std::getenv("THUNDER_CACHE_DIR"); d && *d) return d;
+  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return cat(x, "/thunder");
+  const char* home = std::getenv("HOME");
+  return cat(home && *home ? home : "/tmp", "/.cache/thunder");
+}
+
+std::string cache_path(const std::string& source) {
+  return cat(cache_dir(), "/cpu/", hash_hex(cat(source, "\n", toolchain_key())), ".so");
+}
+
+std::shared_ptr<const Kernel> load_kernel(const KernelSource& src) {
+  {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    if (auto it = g_kernels.find(src.source); it != g_kernels.end()) {
+      ++g_stats.memory_hits;
+      return it->second;
+    }
+  }
+  std::string path = cache_path(src.source);
+  make_dirs(path.substr(0, path.rfind('/')));
+  bool corrupt = false;
+  std::shared_ptr<const Kernel> k = open_verified(src, path, &corrupt);
+  bool compiled = false, was_corrupt = corrupt;
+  if (!k) {
+    if (corrupt) std::remove(path.c_str());
+    compile_to(src.source, path);
+    compiled = true;
+    k = open_verified(src, path, &corrupt);
+    THUNDER_ASSERT(k, "cpu fusion: a freshly compiled kernel failed to load: ", path, ": ", dlerror() ? dlerror() : "");
+  }
+  std::lock_guard<std::mutex> lock(g_mutex);
+  if (was_corrupt) ++g_stats.corrupt;
+  ++(compiled ? g_stats.compiles : g_stats.disk_hits);
+  auto [it, inserted] = g_kernels.emplace(src.source, k);
+  return it->second;
+}
+
+std::shared_ptr<const Kernel> compile_region(const BoundSymbol& region) { return load_kernel(generate(region)); }
+
+CacheStats cache_stats() {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  return g_stats;
+}
+
+void clear_memory_cache() {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  g_kernels.clear();
+}
+
+void set_num_threads(int n) { Pool::get().set_threads(n); }
+int num_threads() { return Pool::get().threads(); }
+
+}  // namespace thunder::codegen::cpu

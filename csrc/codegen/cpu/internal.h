@@ -1,0 +1,52 @@
+// Shared pieces of the CPU code generator's files: index tuples and their arithmetic (index.cpp),
+// and the C helpers kernels may include (prelude.cpp).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ir/shape.h"
+
+namespace thunder::codegen::cpu {
+
+std::string join(const std::vector<std::string>& parts, const std::string& sep);
+
+/// One component of an index tuple: a C expression, and whether it reads an inner loop variable.
+struct Ix {
+  std::string code;
+  bool inner = false;
+};
+/// An index into a value of some shape, with its row-major linear index where known (reshapes keep
+/// it; the contiguous variant reads inputs through it).
+struct Tuple {
+  std::vector<Ix> ix;
+  std::optional<Ix> linear;
+  bool inner() const {
+    for (const auto& i : ix)
+      if (i.inner) return true;
+    return linear && linear->inner;
+  }
+  std::string key() const {
+    std::vector<std::string> parts;
+    for (const auto& i : ix) parts.push_back(i.code);
+    return join(parts, ",");
+  }
+};
+
+/// Row-major strides of a shape.
+Shape contiguous_strides(const Shape& s);
+/// sum of idx * stride over dims, leaving out zeros and unit factors.
+Ix linearize(const std::vector<Ix>& ix, const std::vector<std::string>& strides);
+/// (lin / stride) % size, leaving out what is not needed (no % for the first dim of a group).
+Ix component(const Ix& lin, int64_t stride, int64_t size, bool first);
+/// The tuple of shape `to` that reaches the same element as `t` of `from` (same numel), dim group by
+/// group: dims map one to one where sizes agree, and through a linear index only inside a group of
+/// dims whose sizes multiply to the same product. The linear index is kept.
+Tuple reshape_map(const Tuple& t, const Shape& from, const Shape& to);
+
+/// The C helper functions kernels may use, by name, in the order they must be defined.
+const std::vector<std::pair<std::string, std::string>>& helper_sources();
+
+}  // namespace thunder::codegen::cpu
