@@ -5,8 +5,8 @@
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
 
-#include "bindings/executors.h"
 #include "bindings/cpu_fusion.h"
+#include "bindings/executors.h"
 #include "bindings/prologue.h"
 #include <memory>
 #include <unordered_map>
