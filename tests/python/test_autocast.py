@@ -97,8 +97,10 @@ def test_autocast_module_with_a_loss_and_backward():
     j_loss.backward()
     assert j_out.dtype == e_out.dtype == torch.bfloat16
     torch.testing.assert_close(j_out, e_out)
+    # the backward runs bf16 matmuls too; their rounding order differs from eager's kernels, so
+    # gradients agree to bf16 precision
     for p, g in zip(model.parameters(), e_grads):
-        torch.testing.assert_close(p.grad, g)
+        torch.testing.assert_close(p.grad, g, rtol=1.6e-2, atol=2e-3)
 
 
 @pytest.mark.cuda

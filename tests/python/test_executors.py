@@ -141,9 +141,10 @@ def test_a_region_checker_cuts_regions_the_executor_cannot_compile():
     assert [len(r.subsymbols) for r in regions] == [3, 3]
 
 
-def test_executors_autograd_cannot_record_are_skipped_when_grad_is_needed():
+def test_fusion_executors_claim_forward_and_backward_traces():
+    # regions of kernels with no backward of their own: the grad transform made the backward trace
     reference = thunder.extend.get_executor("reference_fusion")
-    ex = FusionExecutor("opaque_kernels", reference.can_fuse, reference.compile_region)  # differentiable=False
+    ex = FusionExecutor("opaque_kernels", reference.can_fuse, reference.compile_region)
     fn = lambda x: (x.exp() * 2).sum()  # noqa: E731
     cfn = thunder.jit(fn, executors=[ex])
     x = torch.randn(5)
@@ -152,7 +153,8 @@ def test_executors_autograd_cannot_record_are_skipped_when_grad_is_needed():
     xg = x.clone().requires_grad_()
     cfn(xg).backward()
     torch.testing.assert_close(xg.grad, 2 * x.exp())
-    assert "opaque_kernels" not in execution_text(cfn)
+    assert "opaque_kernels0(x)" in execution_text(cfn)
+    assert "opaque_kernels" in str(thunder.last_backward_traces(cfn)[-1])
 
 
 def test_custom_operator_traces_as_one_call():
@@ -210,7 +212,7 @@ def test_disable_passes_and_pass_trace():
     cfn = thunder.jit(fn)
     cfn(x)
     assert execution_text(cfn).count("torch.exp(x)") == 1
-    assert [n for n, _ in thunder.passes()] == ["dce", "cse", "decompose", "claim", "fusion", "del"]
+    assert [n for n, _ in thunder.passes()] == ["dce", "cse", "decompose", "grad", "remat", "claim", "fusion", "del"]
     with pytest.raises(ValueError, match="unknown pass 'nope'"):
         thunder.jit(fn, disable_passes=["nope"])
 

@@ -23,9 +23,6 @@ if available():
     def _whole(region):
         return _generator.unsupported(region) is None
 
-    # kernels are not differentiable: traces that autograd must record run on ATen until the
-    # grad transform gives them a backward trace of their own
     cpu_fusion = register_executor(
-        FusionExecutor("cpu_fusion", _generator.can_fuse, _generator.compile_region, region_checker=_whole,
-                       differentiable=False)
+        FusionExecutor("cpu_fusion", _generator.can_fuse, _generator.compile_region, region_checker=_whole)
     )

@@ -51,9 +51,6 @@ class Executor:
     """Base of all executors: a name (a Python identifier, which lines it runs are called through)."""
 
     kind = None
-    #: whether torch's autograd can record what it runs (so traces with inputs requiring grad may
-    #: use it); operator executors' implementations are the user's to make differentiable
-    differentiable = True
 
     def __init__(self, name):
         _check_name(name)
@@ -124,15 +121,13 @@ class FusionExecutor(Executor):
     `can_fuse=None` (and `region_checker=None`) use the C++ checkers registered under the
     executor's name (`exec::register_builtin_checker`), so a C++ code generator is asked without
     Python per prim.
-    `differentiable=False` (compiled kernels): traces that autograd must record (some input
-    requires grad) skip the executor."""
+    Forward and backward traces run without autograd recording (the grad transform made the
+    backward), so compiled kernels need no backward of their own."""
 
     kind = "fusion"
 
-    def __init__(self, name, can_fuse, compile_region, *, reductions_end_regions=False, region_checker=None,
-                 differentiable=False):
+    def __init__(self, name, can_fuse, compile_region, *, reductions_end_regions=False, region_checker=None):
         super().__init__(name)
-        self.differentiable = differentiable
         self.can_fuse = can_fuse
         self.compile_region = compile_region
         self.reductions_end_regions = reductions_end_regions
@@ -200,11 +195,6 @@ def resolve(executors, device_type):
     if "aten" not in names:
         out = out + [ATEN]
     return out
-
-
-def usable(executors, grad_enabled):
-    """The executors a trace may use: without the ones autograd cannot record through when it must."""
-    return [e for e in executors if e.differentiable or not grad_enabled]
 
 
 def device_type_of(trace):
