@@ -73,16 +73,18 @@ Value xlogy(const Value& x, const Value& y) {
   return convert(out, t.result);
 }
 
-// fmax/fmin: the other operand where one is NaN.
+// fmax/fmin: the other operand where one is NaN. Written as one selection so that the gradient
+// follows torch's convention: the first operand gets it where it wins, ties, or the second is NaN
+// (both NaN included); the second operand everywhere else.
 Value fextremum(const Value& x, const Value& y, const char* prim, std::string_view op) {
   PromotedTypes t = binary_types(x, y, Promotion::NoOpmath, op);
   THUNDER_CHECK(!is_complex(t.result), Runtime, op, " not implemented for complex tensors.");
   Shape shape = common_shape({x, y});
   Value a = convert(broadcast_to(x, shape), t.result), b = convert(broadcast_to(y, shape), t.result);
-  Value m = call(prim, {a, b});
-  if (!is_floating(t.result)) return m;
+  if (!is_floating(t.result)) return call(prim, {a, b});
   using namespace pm;
-  return where(ne(a, a), b, where(ne(b, b), a, m));
+  Value wins = std::string_view(prim) == "prims.maximum" ? ge(a, b) : le(a, b);
+  return where(bitwise_or(wins, ne(b, b)), a, b);
 }
 
 }  // namespace

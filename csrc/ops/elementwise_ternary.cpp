@@ -60,6 +60,50 @@ Value clamp(const Value& x, const std::optional<Value>& lo, const std::optional<
   return y;
 }
 
+// torch's clamp_backward and clamp_backward_min_max: the input gets the gradient where
+// min <= x <= max (none where x or a bound is NaN), a tensor min where x < min < max, a tensor max
+// where x > max or max < min; returned as {input, min, max}. The decomposition's maximum/minimum would pass gradients through
+// NaNs and split ties, so the op carries this rule and its forward stays one call.
+std::vector<Value> clamp_vjp(const Value& x, const std::optional<Value>& lo, const std::optional<Value>& hi,
+                             const Value& y, const Value& g) {
+  using namespace pm;
+  const Shape& shape = y.shape();
+  DType rt = y.dtype();
+  auto operand = [&](const Value& v) { return v.is_tensor() ? convert(broadcast_to(v, shape), rt) : checked_number(v, rt); };
+  Value xb = operand(x);
+  std::optional<Value> l = lo ? std::optional(operand(*lo)) : std::nullopt;
+  std::optional<Value> h = hi ? std::optional(operand(*hi)) : std::nullopt;
+  auto grad_for = [&](const Value& v, const Value& pred) -> Value {
+    if (!v.is_tensor() || !is_inexact(v.dtype())) return Value();
+    return convert(sum_to_shape(where(pred, g, zeros_like(g)), v.shape()), v.dtype());
+  };
+  Value in_range;
+  if (l && h) in_range = bitwise_and(ge(xb, *l), le(xb, *h));
+  else in_range = l ? ge(xb, *l) : le(xb, *h);
+  std::vector<Value> out = {grad_for(x, in_range), Value(), Value()};
+  if (lo && lo->is_tensor()) {
+    Value below = lt(xb, *l);
+    if (h) below = bitwise_and(below, lt(*l, *h));
+    out[1] = grad_for(*lo, below);
+  }
+  if (hi && hi->is_tensor()) {
+    Value above = gt(xb, *h);
+    if (l) above = bitwise_or(above, lt(*h, *l));
+    out[2] = grad_for(*hi, above);
+  }
+  return out;
+}
+
+void add_clamp(Registry& r, std::string schema, std::vector<std::string> torch_names, ImplFn impl, VjpFn vjp) {
+  std::string name = schema.substr(0, schema.find('('));
+  r.add({.schema = std::move(schema),
+         .print_name = cat("torch.", name),
+         .torch_names = std::move(torch_names),
+         .fusion = FusionClass::Elementwise,
+         .impl = std::move(impl),
+         .vjp = std::move(vjp)});
+}
+
 }  // namespace
 
 void register_elementwise_ternary(Registry& r) {
@@ -98,13 +142,24 @@ void register_elementwise_ternary(Registry& r) {
     return pm::where(broadcast_to(mask, shape), v, broadcast_to(x, shape));
   });
 
-  add_elementwise(r, "clamp(input, min=None, max=None)", names("clamp", {"torch.clip", "torch.Tensor.clip"}), [](const Args& a) {
-    return clamp(a.tensor(0), opt_operand(a, 1), opt_operand(a, 2));
-  });
-  add_elementwise(r, "clamp_min(input, min)", names("clamp_min"),
-      [](const Args& a) { return clamp(a.tensor(0), a.tensor_or_number(1), std::nullopt); });
-  add_elementwise(r, "clamp_max(input, max)", names("clamp_max"),
-      [](const Args& a) { return clamp(a.tensor(0), std::nullopt, a.tensor_or_number(1)); });
+  add_clamp(
+      r, "clamp(input, min=None, max=None)", names("clamp", {"torch.clip", "torch.Tensor.clip"}),
+      [](const Args& a) { return clamp(a.tensor(0), opt_operand(a, 1), opt_operand(a, 2)); },
+      [](const Args& a, const Value& y, const Value& g) { return clamp_vjp(a[0], opt_operand(a, 1), opt_operand(a, 2), y, g); });
+  add_clamp(
+      r, "clamp_min(input, min)", names("clamp_min"),
+      [](const Args& a) { return clamp(a.tensor(0), a.tensor_or_number(1), std::nullopt); },
+      [](const Args& a, const Value& y, const Value& g) {
+        std::vector<Value> out = clamp_vjp(a[0], a[1], std::nullopt, y, g);
+        return std::vector<Value>{out[0], out[1]};
+      });
+  add_clamp(
+      r, "clamp_max(input, max)", names("clamp_max"),
+      [](const Args& a) { return clamp(a.tensor(0), std::nullopt, a.tensor_or_number(1)); },
+      [](const Args& a, const Value& y, const Value& g) {
+        std::vector<Value> out = clamp_vjp(a[0], std::nullopt, a[1], y, g);
+        return std::vector<Value>{out[0], out[2]};
+      });
 
   // torch's lerp: x + w * (end - x) for |w| < 0.5, else end - (end - x) * (1 - w), in opmath
   add_elementwise(r, "lerp(input, end, weight)", names("lerp"), [](const Args& a) {

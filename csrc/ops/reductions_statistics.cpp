@@ -80,7 +80,9 @@ std::pair<Value, Value> var_mean_of(const VarArgs& v, bool is_std) {
   double divisor = std::max(0.0, static_cast<double>(n) - v.correction.as_double());
   Value var = reduce("prims.sum", diff * diff, v.dims, v.keepdim) / divisor;
   if (!v.keepdim) mean = reshape_to(mean, var.shape());
-  if (is_std) var = call("prims.pow", {var, num(0.5)});
+  // torch's std_backward masks the gradient where std is 0 (sqrt's derivative is infinite there):
+  // a selection of the same values passes no cotangent to those elements
+  if (is_std) var = call("prims.pow", {where(eq(var, num(0)), num(0.0), var), num(0.5)});
   return {convert(var, result), convert(mean, result)};
 }
 

@@ -137,11 +137,7 @@ def test_docs_ops_md_is_generated_from_the_table():
 GRAD_CASES = [c for c in CASES if c[2] in FLOAT_DTYPES and not c[1].random and (c[2] == torch.float64 or c[0].endswith("-0"))]
 # Samples whose gradients differ from torch's today (see docs/design.md, Autodiff, known gaps):
 # NaN conventions of fmax/fmin/clamp, floor division's special values, std of a single element.
-KNOWN_GRAD_GAPS = {
-    "fmax-float64-5", "fmin-float32-0", "fmin-float64-0", "div_floor_special-float32-0", "div_floor_special-float64-0",
-    "clamp-float64-7", "clamp_nan_tensor_bound-float32-0", "clamp_nan_tensor_bound-float64-0", "std-float64-6",
-    "std_mean-float64-6",
-}
+KNOWN_GRAD_GAPS = {"div_floor_special-float32-0", "div_floor_special-float64-0"}
 GRAD_PARAMS = [
     pytest.param(c, id=c[0], marks=pytest.mark.xfail(strict=True, reason="known gradient gap")) if c[0] in KNOWN_GRAD_GAPS
     else pytest.param(c, id=c[0])
