@@ -1,9 +1,11 @@
 // Complex numbers: the prims real, imag and complex (a complex tensor is its two real parts), and
 // the torch-level ops built on them: real/imag, view_as_real, view_as_complex, complex, polar,
 // conj and angle. Elementwise math on complex tensors uses the elementwise prims directly.
+#include <limits>
 #include <numbers>
 
 #include "ir/error.h"
+#include "ops/elementwise.h"
 #include "ops/nn_util.h"
 
 namespace thunder::ops {
@@ -99,7 +101,8 @@ Value angle(const Args& a) {
   }
   PromotedTypes pt = promote({in}, Promotion::IntToFloat);
   Value x = convert(in, pt.computation);
-  Value zero_or_nan = where(ne(x, x), x, num(0.0));
+  // a fill, not x itself: torch's derivative of a real angle is zero, NaN inputs included
+  Value zero_or_nan = where(ne(x, x), fill_like(x, num(std::numeric_limits<double>::quiet_NaN())), num(0.0));
   return convert(where(lt(x, num(0)), num(std::numbers::pi), zero_or_nan), pt.result);
 }
 

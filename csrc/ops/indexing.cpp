@@ -650,6 +650,26 @@ void register_indexing(Registry& r) {
            }
            common_device("index_fill", {x, index});
            return call("prims.scatter", {x, num(dim), spread_index(index, dim, s), src});
+         },
+         // torch's rule: the filled slices get no gradient, and the value gets the sum over them,
+         // each slice once however often the index names it (a scatter's gather would repeat it)
+         .vjp = [](const Args& a, const Value&, const Value& g) -> std::vector<Value> {
+           const Value& x = a[0];
+           const Value& index = a[2];
+           const Value& value = a[3];
+           int64_t dim = wrap_dim(a.int_(1), x.rank());
+           Shape s = x.shape();
+           if (x.rank()) s[dim] = numel(index.shape());
+           Value filled = call("prims.scatter", {zeros_like(g), num(dim), spread_index(index, dim, s),
+                                                 fill_value(num(1), g.dtype())});
+           Value mask = pm::ne(filled, num(0));
+           Value gv;
+           if (value.is_tensor() && is_inexact(value.dtype())) {
+             std::vector<int64_t> all(static_cast<size_t>(x.rank()));
+             for (int64_t i = 0; i < x.rank(); ++i) all[static_cast<size_t>(i)] = i;
+             gv = convert(reduce("prims.sum", pm::where(mask, g, zeros_like(g)), all, false), value.dtype());
+           }
+           return {pm::where(mask, zeros_like(g), g), Value(), Value(), gv};
          }});
 
   // index_put writes values at a tuple of index tensors, as x[indices] = values does

@@ -22,13 +22,15 @@ Value logit(const Args& a) {
   return convert(log(x / (1.0 - x)), t.result);
 }
 
-// sin(pi x) / (pi x), and 1 at 0
+// sin(pi x) / (pi x), and 1 at 0. The quotient divides a copy of x with 1 at 0, so that its zero
+// cotangent there does not become 0/0 (torch's derivative at 0 is 0).
 Value sinc(const Args& a) {
   const Value& in = a.tensor(0);
   PromotedTypes t = promote({in}, Promotion::IntToFloat);
   Value x = convert(in, t.computation);
-  Value px = x * std::numbers::pi;
-  return convert(where(eq(x, num(0)), num(1.0), call("prims.sin", {px}) / px), t.result);
+  Value at_zero = eq(x, num(0));
+  Value px = where(at_zero, num(1.0), x) * std::numbers::pi;
+  return convert(where(at_zero, num(1.0), call("prims.sin", {px}) / px), t.result);
 }
 
 // NaN replaced by zero, for the nan-ignoring reductions (integers have no NaN)

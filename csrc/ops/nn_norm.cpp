@@ -305,6 +305,7 @@ void register_nn_norm(Registry& r) {
          .aten = "lambda a, running_mean, running_var, weight, bias, momentum, eps: (lambda m, v: "
                  "(torch.nn.functional.batch_norm(a, m, v, weight, bias, True, float(momentum), eps), m, v))("
                  "running_mean.clone(), running_var.clone())",
+         .updates = {"running_mean", "running_var"},
          .impl = batch_norm_update_meta});
   r.add({.schema = "normalize(input, p=2.0, dim=1, eps=1e-12, out=None)",
          .print_name = "torch.nn.functional.normalize",

@@ -24,6 +24,19 @@ struct ForwardWalk {
   std::unordered_set<const ValueNode*> requires_grad;
   bool grad_mode = true;
 
+  // The new values an op returns for the arguments it updates (OpSpec::updates: batch norm's
+  // running statistics) are state written without autograd, as in eager: only its result carries
+  // a gradient.
+  void mark_outputs(const BoundSymbol& b) {
+    if (!b.sym->updates().empty() && b.output.is_sequence()) {
+      const Value& result = b.output.items().at(0);
+      if (carries_gradient(result)) requires_grad.insert(result.node());
+      return;
+    }
+    for (const auto& p : b.output_proxies())
+      if (carries_gradient(p)) requires_grad.insert(p.node());
+  }
+
   void walk(const BoundSymbol& b) {
     const Symbol& sym = *b.sym;
     if (sym.name() == "prims.set_grad_enabled") {
@@ -44,16 +57,14 @@ struct ForwardWalk {
     if (sym.vjp()) {
       bsyms.push_back(b);
       tape.push_back(b);
-      for (const auto& p : b.output_proxies())
-        if (carries_gradient(p)) requires_grad.insert(p.node());
+      mark_outputs(b);
       return;
     }
     if (!b.subsymbols.empty()) {
       for (const auto& sub : b.subsymbols) walk(sub);
       // eager marks every float result of a differentiable op as requiring grad, even where the
       // gradient is zero (sign, floor): so do we, its cotangent goes nowhere
-      for (const auto& p : b.output_proxies())
-        if (carries_gradient(p)) requires_grad.insert(p.node());
+      mark_outputs(b);
       return;
     }
     if (!sym.side_effect()) {
@@ -61,8 +72,7 @@ struct ForwardWalk {
       // gradient is recomputed through torch.autograd in backward
       bsyms.push_back(b);
       tape.push_back(b);
-      for (const auto& p : b.output_proxies())
-        if (carries_gradient(p)) requires_grad.insert(p.node());
+      mark_outputs(b);
       return;
     }
     std::string where = b.loc.file.empty() ? "" : cat(" (called at ", b.loc.file, ":", b.loc.line, ")");
