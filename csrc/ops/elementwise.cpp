@@ -127,10 +127,13 @@ void register_prims(Registry& r) {
            const Value& t = a.tensor(0);
            return new_tensor(t.shape(), to_real(t.dtype()), t.meta().device);
          },
-         // g * sign(x), zero at zero (torch's sgn); real tensors only
-         .vjp = [](const Args& a, const Value&, const Value& g) -> std::vector<Value> {
+         // g * sgn(x), zero at zero (torch's rule); for complex x, sgn(x) = x / |x|
+         .vjp = [](const Args& a, const Value& y, const Value& g) -> std::vector<Value> {
            const Value& x = a[0];
-           THUNDER_CHECK(!is_complex(x.dtype()), NotImplemented, "abs: the gradient of complex abs is not supported yet");
+           if (is_complex(x.dtype())) {
+             Value d = convert(g, x.dtype()) * x / convert(y, x.dtype());
+             return {where(eq(y, num(0)), zeros_like(x), d)};
+           }
            return {where(gt(x, num(0)), g, where(lt(x, num(0)), -g, zeros_like(g)))};
          }});
 

@@ -275,11 +275,20 @@ void register_reductions(Registry& r) {
          .aten = "lambda a, dims: torch.prod(a.permute([d for d in range(a.ndim) if d not in dims] + list(dims))"
                  ".flatten(a.ndim - len(dims)), -1)",
          .impl = reduction_prim_meta,
-         // y / x: exact where x has no zeros (a zero makes this NaN; torch computes the product of the others)
+         // the product of the others: y / x in a slice without zeros; in a slice with one zero, that
+         // element gets the product of the rest and the others 0; with several zeros, all 0 (torch's
+         // prod_backward, which computes the one-zero case by exclusive products)
          .vjp = [](const Args& a, const Value& y, const Value& g) -> std::vector<Value> {
            std::vector<int64_t> dims = a.int_list(1);
-           const Shape& s = a[0].shape();
-           return {unreduce(g, dims, s) * unreduce(y, dims, s) / a[0]};
+           const Value& x = a[0];
+           const Shape& s = x.shape();
+           Value gu = unreduce(g, dims, s);
+           Value zero = eq(x, num(0));
+           Value zeros_in = unreduce(call("prims.sum", {convert(zero, x.dtype()), int_list(dims)}), dims, s);
+           Value rest = unreduce(call("prims.prod", {where(zero, num(1.0), x), int_list(dims)}), dims, s);
+           Value lone_zero = bitwise_and(zero, eq(zeros_in, num(1)));
+           return {where(eq(zeros_in, num(0)), gu * unreduce(y, dims, s) / x,
+                         where(lone_zero, gu * rest, zeros_like(x)))};
          }});
   r.add({.schema = "prims.argmax(a, dim)", .aten = "torch.argmax", .impl = arg_prim_meta, .differentiable = false});
   r.add({.schema = "prims.argmin(a, dim)", .aten = "torch.argmin", .impl = arg_prim_meta, .differentiable = false});
@@ -297,11 +306,23 @@ void register_reductions(Registry& r) {
   r.add({.schema = "prims.cumprod(a, dim)",
          .aten = "torch.cumprod",
          .impl = scan_prim_meta,
+         // grad_i = sum over k >= i of g_k * (the product of x_0..x_k without x_i). Before the first
+         // zero of a slice that is the reversed cumulative sum of g * y over x; the first zero gets the
+         // same sum with itself replaced by 1 (later zeros still cut it); everything after it gets 0
+         // (torch's cumprod_backward)
          .vjp = [](const Args& a, const Value& y, const Value& g) -> std::vector<Value> {
            if (g.rank() == 0) return {g};
+           const Value& x = a[0];
            Value d = int_list({a.int_(1)});
-           Value flipped = call("prims.flip", {g * y, d});
-           return {call("prims.flip", {call("prims.cumsum", {flipped, a[1]}), d}) / a[0]};
+           auto reversed_cumsum = [&](const Value& v) {
+             return call("prims.flip", {call("prims.cumsum", {call("prims.flip", {v, d}), a[1]}), d});
+           };
+           Value zero = eq(x, num(0));
+           Value zeros_so_far = call("prims.cumsum", {convert(zero, x.dtype()), a[1]});
+           Value first_zero = bitwise_and(zero, eq(zeros_so_far, num(1)));
+           Value y_without = call("prims.cumprod", {where(first_zero, num(1.0), x), a[1]});
+           return {where(eq(zeros_so_far, num(0)), reversed_cumsum(g * y) / x,
+                         where(first_zero, reversed_cumsum(g * y_without), zeros_like(x)))};
          }});
   r.add({.schema = "prims.topk(a, k, dim, largest, sorted)",
          .aten = "torch.topk",

@@ -231,3 +231,31 @@ def test_detach_cuts_the_gradient(decompose):
     got = grads_of(thunder.jit(f, decompose=decompose), *leaves((3,), (3,)))
     for g, e in zip(got, expected):
         torch.testing.assert_close(g, e)
+
+
+def _with_zeros():
+    """Slices with no zero, one zero and several zeros, along either dim."""
+    x = torch.tensor([[1.5, 0.0, 3.0, 2.0], [0.0, 2.0, 0.0, 5.0], [2.0, 3.0, 4.0, 0.5]], dtype=torch.float64)
+    return x.requires_grad_()
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [lambda x: x.prod(), lambda x: x.prod(1), lambda x: x.prod(0, keepdim=True), lambda x: x.cumprod(1),
+     lambda x: torch.cumprod(x, 0)],
+    ids=["prod", "prod_dim1", "prod_dim0", "cumprod_dim1", "cumprod_dim0"],
+)
+def test_products_with_zeros_match_eager(fn):
+    # torch's prod_backward and cumprod_backward give the product of the other elements where a
+    # slice holds zeros, not y / x (which would be NaN there)
+    assert_same_grads(fn, _with_zeros())
+
+
+def test_complex_abs_gradient_is_torch_sgn_rule():
+    def fn(x):
+        return torch.view_as_complex(x).abs()
+
+    (x,) = leaves((5, 2))
+    with torch.no_grad():
+        x[2] = 0.0  # sgn(0) = 0
+    assert_same_grads(fn, x)
