@@ -144,8 +144,34 @@ void dropout(Registry& r, const char* name, std::vector<std::string> torch_names
                Value noise = call("bernoulli_functional", {x, num(1 - p)});
                return call("prims.mul", {x, call("prims.div", {noise, num(1 - p)})});
              }
+             // On CUDA eager's F.dropout is at::native_dropout (its fused kernel): the same call
+             // gives eager's output and its boolean mask, which backward reads
+             if (op == "dropout" && x.meta().device.type == DeviceType::CUDA)
+               return call("prims.native_dropout", {x, num(p)}).items().at(0);
            }
            return new_tensor(x.shape(), x.dtype(), x.meta().device);
+         }});
+}
+
+// torch.ops.aten.native_dropout(a, p, True): (output, mask), one fused draw. A random op that is
+// differentiable: torch's native_dropout_backward, g * mask * (1 / (1 - p)) (the kernel's scale,
+// 1 / (1 - p) in double, multiplied in the cotangent's opmath type as torch.mul does with a number).
+void register_native_dropout(Registry& r) {
+  r.add({.schema = "prims.native_dropout(a, p)",
+         .fusion = FusionClass::Opaque,
+         .aten = "lambda a, p: torch.ops.aten.native_dropout(a, p, True)",
+         .side_effect = true,
+         .impl = [](const Args& a) {
+           const Value& x = a.tensor(0);
+           return Value::sequence({new_tensor(x.shape(), x.dtype(), x.meta().device),
+                                   new_tensor(x.shape(), DType::Bool, x.meta().device)});
+         },
+         .vjp = [](const Args& a, const Value& out, const Value& g) -> std::vector<Value> {
+           Value go = cotangent_at(g, 0);
+           if (!go) return {};
+           Value mask = convert(out.items().at(1), go.dtype());
+           double scale = 1.0 / (1.0 - a[1].as_double());
+           return {call("prims.mul", {call("prims.mul", {go, mask}), num(scale)})};
          }});
 }
 
@@ -417,6 +443,7 @@ void register_random(Registry& r) {
           }});
 
   // ---- dropout ----
+  register_native_dropout(r);
   dropout(r, "dropout", {"torch.nn.functional.dropout", "torch.dropout"}, true);
   dropout(r, "alpha_dropout", {"torch.nn.functional.alpha_dropout"}, false);
   dropout(r, "feature_alpha_dropout", {"torch.nn.functional.feature_alpha_dropout"}, false);

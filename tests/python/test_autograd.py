@@ -259,3 +259,31 @@ def test_complex_abs_gradient_is_torch_sgn_rule():
     with torch.no_grad():
         x[2] = 0.0  # sgn(0) = 0
     assert_same_grads(fn, x)
+
+
+@pytest.mark.cuda
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float16])
+def test_cuda_dropout_matches_eager_under_the_same_seed(dtype):
+    # eager's F.dropout on CUDA is aten::native_dropout; the compiled forward makes that call (same
+    # draws) and backward multiplies by its mask and scale, as native_dropout_backward does
+    def fn(x, w):
+        return F.dropout(x * w, p=0.3, training=True).sum(-1)
+
+    torch.manual_seed(0)
+    x = torch.randn(64, 33, device="cuda", dtype=dtype, requires_grad=True)
+    w = torch.randn(33, device="cuda", dtype=dtype, requires_grad=True)
+    g = torch.randn(64, device="cuda", dtype=dtype)
+    results = []
+    for f in (fn, thunder.jit(fn)):
+        torch.manual_seed(7)
+        out = f(x, w)
+        results.append((out, *torch.autograd.grad(out, (x, w), g)))
+        after = torch.rand(3, device="cuda")  # the generator ends where eager leaves it
+        results[-1] += (after,)
+    (out, gx, gw, after), (e_out, e_gx, e_gw, e_after) = results[1], results[0]
+    # the same draws give the same output bit for bit; gradients may sum in another order
+    torch.testing.assert_close(out, e_out, rtol=0, atol=0)
+    torch.testing.assert_close(after, e_after, rtol=0, atol=0)
+    torch.testing.assert_close(gx, e_gx)
+    torch.testing.assert_close(gw, e_gw)
+    assert (gx == 0).sum() == (e_gx == 0).sum()  # dropped elements get no gradient, as in eager
