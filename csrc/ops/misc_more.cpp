@@ -91,7 +91,18 @@ void register_misc_more(Registry& r) {
          .print_name = "torch.nanmean",
          .torch_names = {"torch.nanmean", "torch.Tensor.nanmean"},
          .fusion = FusionClass::Reduction,
-         .impl = nanmean});
+         .impl = nanmean,
+         // torch composes it as nansum / count: the gradient is g / count spread over the slice,
+         // times the not-NaN mask (a product, so an all-NaN slice's 0 / 0 reaches its elements as
+         // NaN, as in eager; the decomposition's selection would give 0)
+         .vjp = [](const Args& a, const Value& y, const Value& g) -> std::vector<Value> {
+           using namespace pm;
+           const Value& x = a.tensor(0);
+           std::vector<int64_t> dims = reduction_dims("nanmean", a.opt_int_list(1), x.rank());
+           Value kept = convert(eq(x, x), y.dtype());
+           Value count = reshape_to(reduce("prims.sum", kept, dims, false), g.shape());
+           return {convert(unreduce(g / count, dims, x.shape()) * kept, x.dtype())};
+         }});
   r.add({.schema = "count_nonzero(input, dim=None)",
          .print_name = "torch.count_nonzero",
          .torch_names = {"torch.count_nonzero", "torch.Tensor.count_nonzero"},

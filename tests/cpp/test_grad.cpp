@@ -80,9 +80,9 @@ TEST(Grad, FanOutSumsAndNoGradStops) {
   EXPECT_EQ(adds, 1);  // y's two cotangents
 }
 
-// CPU dropout decomposes (its mask is a tensor backward reuses); CUDA dropout is one opaque call
-// with a side effect, which cannot be recomputed: differentiating it is a clear error.
-TEST(Grad, DropoutMaskOnCpuAndErrorOnCuda) {
+// CPU dropout decomposes (its mask is a tensor backward reuses); CUDA dropout is one call of
+// aten::native_dropout, whose rule multiplies by the boolean mask it returns.
+TEST(Grad, DropoutMaskOnCpuAndCuda) {
   for (const char* device : {"cpu", "cuda"}) {
     TraceBuilder b;
     TraceBuilder::Scope s(b);
@@ -91,9 +91,13 @@ TEST(Grad, DropoutMaskOnCpuAndErrorOnCuda) {
     Trace t = b.finish();
     t.grad_enabled = true;
     if (std::string(device) == "cuda") {
-      EXPECT_EQ(user_error([&] { transforms::grad_transform(t); }, ErrorKind::NotImplemented),
-                "dropout: differentiating this op is not supported; compute it under torch.no_grad() or outside "
-                "the compiled function");
+      transforms::GradTraces g = transforms::grad_transform(t);
+      std::string mask;
+      for (const auto& bs : g.forward.bound_symbols)
+        if (bs.sym->name() == "prims.native_dropout") mask = bs.output.items().at(1).name();
+      ASSERT_FALSE(mask.empty());
+      ASSERT_EQ(g.saved.size(), 1u);
+      EXPECT_EQ(g.saved[0].name(), mask);  // backward reads the draw's mask, nothing else
       continue;
     }
     transforms::GradTraces g = transforms::grad_transform(t);
