@@ -36,7 +36,7 @@ void register_factories_new(Registry& r) {
              DType dt = o.dtype.value_or(x.dtype());
              return filled(size_arg(a, 1), unit(v, dt), dt, o.device);
            },
-           // new tensors: no gradient reaches the input they take options from
+           // the input gives only the defaults of dtype and device: the result never requires grad
            .differentiable = false});
   }
   r.add({.schema = "new_full(input, size, fill_value, *, dtype=None, layout=None, device=None, pin_memory=False, "
