@@ -212,6 +212,12 @@ Trace partition_fusions(const Trace& t, const std::vector<Executor>& executors) 
     return out;
   };
 
+  auto computing_prims = [&](const std::vector<size_t>& piece) {
+    int n_computing = 0;
+    for (size_t i : piece) n_computing += detail::original_of(*bsyms[i].sym)->fusion() != FusionClass::Shape;
+    return n_computing;
+  };
+
   Trace out = t;
   out.header = "Fusion";
   out.bound_symbols.clear();
@@ -224,6 +230,14 @@ Trace partition_fusions(const Trace& t, const std::vector<Executor>& executors) 
     }
     const Executor& ex = *groups[group[members.front()]].ex;
     for (const auto& piece : pieces(ex, members)) {
+      if (computing_prims(piece) < ex.min_computing_prims) {
+        for (size_t i : piece) {
+          BoundSymbol b = bsyms[i];
+          b.sym = detail::original_of(*b.sym);
+          out.bound_symbols.push_back(std::move(b));
+        }
+        continue;
+      }
       BoundSymbol region = make_region(piece);
       if (region.output.items().empty()) continue;  // nothing it computes is used
       std::string name = ex.name + std::to_string(counters[ex.name]++);
