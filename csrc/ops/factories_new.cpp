@@ -35,7 +35,9 @@ void register_factories_new(Registry& r) {
              FactoryOptions o = factory_options(a, x.meta().device);
              DType dt = o.dtype.value_or(x.dtype());
              return filled(size_arg(a, 1), unit(v, dt), dt, o.device);
-           }});
+           },
+           // the input gives only the defaults of dtype and device: the result never requires grad
+           .differentiable = false});
   }
   r.add({.schema = "new_full(input, size, fill_value, *, dtype=None, layout=None, device=None, pin_memory=False, "
                    "requires_grad=False)",
@@ -50,7 +52,8 @@ void register_factories_new(Registry& r) {
            DType dt = o.dtype.value_or(x.dtype());
            // torch casts the fill to the dtype, with c10's overflow check
            return filled(size_arg(a, 1), fill_value(fill, dt), dt, o.device);
-         }});
+         },
+         .differentiable = false});
 }
 
 }  // namespace thunder::ops

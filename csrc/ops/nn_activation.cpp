@@ -177,7 +177,7 @@ void register_nn_activation(Registry& r) {
          }});
   r.add({.schema = "threshold(input, threshold, value, inplace=False)",
          .print_name = "torch.nn.functional.threshold",
-         .torch_names = {"torch.nn.functional.threshold", "torch.threshold", "torch._C._nn.threshold"},
+         .torch_names = {"torch.nn.functional.threshold", "torch.threshold"},
          .fusion = FusionClass::Elementwise,
          .impl = threshold});
   r.add({.schema = "rrelu(input, lower=0.125, upper=0.3333333333333333, training=False, inplace=False)",

@@ -8,7 +8,7 @@ import torch.nn.functional as F
 import thunder
 
 
-def check(fn, *args, device_type="cpu", dtype=torch.bfloat16, around=True):
+def check(fn, *args, device_type="cpu", dtype=torch.bfloat16, around=True, **tolerance):
     """Runs fn eagerly and compiled under autocast (around the call when `around`); the outputs
     must agree in dtype exactly and in value."""
     if around:
@@ -22,7 +22,7 @@ def check(fn, *args, device_type="cpu", dtype=torch.bfloat16, around=True):
         got = cfn(*args)
     flat_e, flat_g = torch.utils._pytree.tree_leaves(expected), torch.utils._pytree.tree_leaves(got)
     assert [t.dtype for t in flat_g] == [t.dtype for t in flat_e]
-    torch.testing.assert_close(got, expected)
+    torch.testing.assert_close(got, expected, **tolerance)
     return cfn
 
 
@@ -111,4 +111,8 @@ def test_cuda_float16_lists():
 
     x, w = torch.randn(8, 8, device="cuda"), torch.randn(8, 8, device="cuda")
     t = torch.randint(0, 8, (8,), device="cuda")
-    check(fn, x, w, t, device_type="cuda", dtype=torch.float16)
+    # eager's float16 product under autocast differs slightly from the same float16 matmul outside
+    # it (measured on an H100: the loss differs by 6.6e-5 relative, where the loss of the float16
+    # product computed outside autocast equals thunder's exactly), so values derived from the
+    # float16 product agree to float16 precision
+    check(fn, x, w, t, device_type="cuda", dtype=torch.float16, rtol=1e-3, atol=1e-3)

@@ -88,17 +88,9 @@ class Tracer(TorchFunctionMode):
         self.symbolic = False  # whether any symbolic number is an input
 
     def __enter__(self):
+        # module methods traced in a form of their own (module_overrides.py)
         self._overrides = module_overrides()
         self._overrides.__enter__()
-        return super().__enter__()
-
-    def __exit__(self, *exc):
-        try:
-            return super().__exit__(*exc)
-        finally:
-            self._overrides.__exit__(None, None, None)
-
-    def __enter__(self):
         # user torch.autograd.Function subclasses: `apply` is a Python classmethod that no torch
         # function handler sees; while tracing, a call with proxies records one opaque call of
         # the Function, so that its gradient is the user's backward, as in eager
@@ -117,7 +109,10 @@ class Tracer(TorchFunctionMode):
 
     def __exit__(self, *exc):
         torch.autograd.Function.apply = self._function_apply
-        return super().__exit__(*exc)
+        try:
+            return super().__exit__(*exc)
+        finally:
+            self._overrides.__exit__(None, None, None)
 
     def add_input(self, name, tensor):
         """A trace input for `tensor`, named after `name`; returns its proxy."""
