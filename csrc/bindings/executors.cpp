@@ -18,13 +18,14 @@ void register_executors(nb::module_& m) {
       .def(
           "__init__",
           [](Executor* self, const std::string& name, const std::string& kind, std::vector<std::string> ops,
-             nb::object checker, bool reductions_end_regions, nb::object region_checker) {
+             nb::object checker, bool reductions_end_regions, nb::object region_checker, int min_computing_prims) {
             THUNDER_CHECK(kind == "operator" || kind == "fusion", Value,
                           "executor kind must be 'operator' or 'fusion', got '", kind, "'");
             new (self) Executor{.name = name,
                                 .kind = kind == "fusion" ? Executor::Kind::Fusion : Executor::Kind::Operator,
                                 .ops = {ops.begin(), ops.end()},
-                                .reductions_end_regions = reductions_end_regions};
+                                .reductions_end_regions = reductions_end_regions,
+                                .min_computing_prims = min_computing_prims};
             if (!checker.is_none()) {
               // the checker sees a copy: a Python object may outlive the pipeline's bound symbol
               self->checker = [checker](const BoundSymbol& b) {
@@ -45,7 +46,7 @@ void register_executors(nb::module_& m) {
           },
           nb::arg("name"), nb::arg("kind") = "operator", nb::arg("ops") = std::vector<std::string>{},
           nb::arg("checker") = nb::none(), nb::arg("reductions_end_regions") = false,
-          nb::arg("region_checker") = nb::none())
+          nb::arg("region_checker") = nb::none(), nb::arg("min_computing_prims") = 1)
       .def_prop_ro("name", [](const Executor& e) { return e.name; })
       .def_prop_ro("kind", [](const Executor& e) { return e.kind == Executor::Kind::Fusion ? "fusion" : "operator"; })
       .def("__repr__", [](const Executor& e) { return "<_C.Executor " + e.name + ">"; });

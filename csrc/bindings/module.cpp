@@ -170,6 +170,10 @@ Kwargs kwargs_from_py(nb::dict kwargs) {
 
 NB_MODULE(_C, m) {
   m.doc() = "thunder's C++ core";
+  // Compiled functions (and the CpuKernels their execution traces bind) live in module globals
+  // and caches until interpreter shutdown, after this module's teardown: not leaks, so nanobind's
+  // exit report would only be noise on every run.
+  nb::set_leak_warnings(false);
 
   static nb::object internal_error = nb::exception<InternalError>(m, "InternalError", PyExc_RuntimeError);
   (void)internal_error;

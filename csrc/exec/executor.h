@@ -41,6 +41,10 @@ struct Executor {
   /// order, into the longest pieces it accepts. It sees the candidate's args, output and
   /// subsymbols (its `sym` is unset).
   std::function<bool(const BoundSymbol&)> region_checker;
+  /// Fusion executors: a region with fewer computing prims (views and reshapes do not count)
+  /// is not made; its prims run alone on ATen (views stay views). A code generator whose
+  /// kernels cost a compile sets 2: one op has no intermediates to keep out of memory.
+  int min_computing_prims = 1;
 
   /// The ATen executor: claims every call, lines unchanged.
   static Executor aten();

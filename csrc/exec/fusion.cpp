@@ -58,6 +58,9 @@ Trace partition_fusions(const Trace& t, const std::vector<Executor>& executors) 
   std::vector<GroupSet> deps(n);
   std::vector<bool> reduction_root(n, false);  // a reduction (its region ends with it)
   std::vector<Group> groups;
+  // what each region's members read from outside it: a region runs as one unit, so whatever one
+  // member waits for, the whole region waits for (and regions grow after their readers are seen)
+  std::vector<GroupSet> group_deps;
   std::vector<std::vector<size_t>> producers(n);
   GroupSet all_so_far;  // every region so far, which a barrier depends on
   GroupSet barrier;     // the last barrier's dependences: regions before it are closed
@@ -84,13 +87,29 @@ Trace partition_fusions(const Trace& t, const std::vector<Executor>& executors) 
       continue;
     }
     std::string device = device_of(b);
+    // every region each producer waits for, directly or through regions that grew since
+    std::vector<std::vector<char>> upstream;
+    for (size_t p : producers[i]) {
+      std::vector<char> seen(groups.size(), 0);
+      std::vector<int> todo(deps[p].begin(), deps[p].end());
+      while (!todo.empty()) {
+        int h = todo.back();
+        todo.pop_back();
+        if (seen[h]) continue;
+        seen[h] = 1;
+        for (int k : group_deps[h])
+          if (!seen[k]) todo.push_back(k);
+      }
+      upstream.push_back(std::move(seen));
+    }
     auto safe = [&](int g) {
       const Group& G = groups[g];
       if (G.ex != ex || G.device != device || contains(barrier, g)) return false;
-      for (size_t p : producers[i]) {
+      for (size_t k = 0; k < producers[i].size(); ++k) {
+        size_t p = producers[i][k];
         if (group[p] == g) {
           if (ex->reductions_end_regions && reduction_root[p]) return false;
-        } else if (contains(deps[p], g)) {
+        } else if (upstream[k][g]) {
           return false;  // a path leaves the region and comes back: a cycle
         }
       }
@@ -105,11 +124,15 @@ Trace partition_fusions(const Trace& t, const std::vector<Executor>& executors) 
     if (chosen < 0) {
       chosen = static_cast<int>(groups.size());
       groups.push_back(Group{ex, device, {}});
+      group_deps.emplace_back();
       all_so_far.push_back(chosen);  // ids grow, so the set stays sorted
     }
     group[i] = chosen;
     groups[chosen].members.push_back(i);
     reduction_root[i] = b.sym->fusion() == FusionClass::Reduction;
+    GroupSet outside;
+    std::copy_if(d.begin(), d.end(), std::back_inserter(outside), [&](int g) { return g != chosen; });
+    group_deps[chosen] = merge(group_deps[chosen], outside);
     deps[i] = merge(d, GroupSet{chosen});
   }
 
@@ -212,6 +235,12 @@ Trace partition_fusions(const Trace& t, const std::vector<Executor>& executors) 
     return out;
   };
 
+  auto computing_prims = [&](const std::vector<size_t>& piece) {
+    int n_computing = 0;
+    for (size_t i : piece) n_computing += detail::original_of(*bsyms[i].sym)->fusion() != FusionClass::Shape;
+    return n_computing;
+  };
+
   Trace out = t;
   out.header = "Fusion";
   out.bound_symbols.clear();
@@ -224,6 +253,14 @@ Trace partition_fusions(const Trace& t, const std::vector<Executor>& executors) 
     }
     const Executor& ex = *groups[group[members.front()]].ex;
     for (const auto& piece : pieces(ex, members)) {
+      if (computing_prims(piece) < ex.min_computing_prims) {
+        for (size_t i : piece) {
+          BoundSymbol b = bsyms[i];
+          b.sym = detail::original_of(*b.sym);
+          out.bound_symbols.push_back(std::move(b));
+        }
+        continue;
+      }
       BoundSymbol region = make_region(piece);
       if (region.output.items().empty()) continue;  // nothing it computes is used
       std::string name = ex.name + std::to_string(counters[ex.name]++);

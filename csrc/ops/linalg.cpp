@@ -63,7 +63,17 @@ void register_linalg(Registry& r) {
            if (b.rank() == 1) gs.push_back(1);
            Value g2 = reshape_to(g, gs);
            Value ga = sum_to_shape(call("prims.matmul", {g2, transpose_last(b2)}), a2.shape());
-           Value gb = sum_to_shape(call("prims.matmul", {transpose_last(a2), g2}), b2.shape());
+           Value gb;
+           if (b.rank() == 2 && a.rank() > 2) {
+             // a batched input against one matrix (linear's weight): one [K, rows] @ [rows, M]
+             // product, as eager computes it, not a batched product summed over the batch
+             int64_t k = a.shape().back(), m = b.shape().back();
+             int64_t rows = 1;
+             for (size_t d = 0; d + 1 < a.shape().size(); ++d) rows *= a.shape()[d];
+             gb = call("prims.matmul", {transpose_last(reshape_to(a, {rows, k})), reshape_to(g, {rows, m})});
+           } else {
+             gb = sum_to_shape(call("prims.matmul", {transpose_last(a2), g2}), b2.shape());
+           }
            return {reshape_to(ga, a.shape()), reshape_to(gb, b.shape())};
          }});
 

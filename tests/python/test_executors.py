@@ -11,6 +11,7 @@ import torch.nn.functional as F
 
 import thunder
 from thunder.extend import FusionExecutor, OperatorExecutor, register_operator
+from thunder.runtime import cpu_fusion_executor
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "models"))
 from nanogpt import GPT, GPTConfig  # noqa: E402
@@ -35,8 +36,8 @@ def test_reference_fusion_runs_regions_on_real_tensors():
     assert "reference_fusion0(" in text and "torch.matmul(x, w)" in text
     regions = [b for b in thunder.last_traces(cfn)[-1].bound_symbols if thunder._C.is_fusion_region(b)]
     assert regions and all(s.sym.is_prim for r in regions for s in r.subsymbols)
-    # the default executors fuse nothing: every line is a torch call
-    plain = thunder.jit(gelu_chain)
+    # ATen alone fuses nothing: every line is a torch call
+    plain = thunder.jit(gelu_chain, executors=["aten"])
     plain(x, w)
     assert "fusion" not in execution_text(plain)
 
@@ -204,12 +205,12 @@ def test_thunder_dump_prints_a_pass_output(monkeypatch, capsys):
 
 def test_disable_passes_and_pass_trace():
     fn = lambda x: x.exp() + x.exp()  # noqa: E731
-    cfn = thunder.jit(fn, disable_passes=["cse"])
+    cfn = thunder.jit(fn, disable_passes=["cse"], executors=["aten"])
     x = torch.randn(3)
     torch.testing.assert_close(cfn(x), fn(x))
     assert thunder.pass_trace(cfn, "cse") is None
     assert execution_text(cfn).count("torch.exp(x)") == 2
-    cfn = thunder.jit(fn)
+    cfn = thunder.jit(fn, executors=["aten"])
     cfn(x)
     assert execution_text(cfn).count("torch.exp(x)") == 1
     assert [n for n, _ in thunder.passes()] == ["dce", "cse", "decompose", "grad", "remat", "claim", "fusion", "del"]
@@ -271,3 +272,25 @@ def test_region_traces_free_values_after_last_use():
     text = str(thunder._C.region_trace(region))
     assert text.startswith("# Constructed by Fused region reference_fusion0\n")
     assert "  del x\n" in text and "  del t0\n" in text and "return [t" in text
+
+
+@pytest.mark.skipif(not cpu_fusion_executor.available(), reason="built without the CPU code generator")
+def test_cpu_fusion_is_the_cpu_default_and_skips_lone_ops():
+    assert [e.name for e in thunder.extend.get_default_executors("cpu")] == ["cpu_fusion", "aten"]
+    # a lone op and views alone make no region: ATen runs them (the views stay views)
+    fn = lambda x, w: (x.t() @ w).sum(0)  # noqa: E731
+    x, w = torch.randn(16, 8), torch.randn(16, 4)
+    cfn = thunder.jit(fn)
+    torch.testing.assert_close(cfn(x, w), fn(x, w))
+    assert "cpu_fusion" not in execution_text(cfn)
+    # two computing prims do: one kernel, forward and backward alike
+    fn = lambda x: torch.tanh(x) * 2  # noqa: E731
+    x = torch.randn(4, 8, requires_grad=True)
+    cfn = thunder.jit(fn)
+    out = cfn(x)
+    torch.testing.assert_close(out, fn(x))
+    assert "[t1] = cpu_fusion0(x)" in execution_text(cfn)
+    (g,) = torch.autograd.grad(out.sum(), x)
+    (expected,) = torch.autograd.grad(fn(x).sum(), x)
+    torch.testing.assert_close(g, expected)
+    assert "cpu_fusion0(" in str(thunder.last_backward_traces(cfn)[-1])

@@ -148,8 +148,20 @@ def test_number_first_operators():
 
 
 def test_traces_print_as_python_and_run():
-    cfn = thunder.jit(mlp)
     args = (torch.randn(4, 8), torch.randn(16, 8), torch.randn(16), torch.randn(3, 16))
+    cfn = thunder.jit(mlp)
+    cfn(*args)
+    # by default the CPU fusion executor claims the gelu's prims and fuses them
+    assert [t.header for t in thunder.last_traces(cfn)] == [
+        "Tracing",
+        "Dead Code Elimination (unchanged)",
+        "Common Subexpression Elimination (unchanged)",
+        "Claim by executors",
+        "Fusion",
+        "Transform for execution",
+    ]
+    # with ATen alone every trace is plain torch code
+    cfn = thunder.jit(mlp, executors=["aten"])
     cfn(*args)
     traces = thunder.last_traces(cfn)
     assert [t.header for t in traces] == [
@@ -170,7 +182,9 @@ def test_execution_trace_golden_text():
         return torch.tanh(F.linear(x, w, b)) * 0.5
 
     cfn = thunder.jit(fn)
-    cfn(torch.randn(8, 64), torch.randn(128, 64), torch.randn(128))
+    args = (torch.randn(8, 64), torch.randn(128, 64), torch.randn(128))
+    cfn(*args)
+    # the linear stays one ATen call; the elementwise ops after it are one fused CPU kernel
     assert str(thunder.last_traces(cfn)[-1]) == '''# Constructed by Transform for execution
 import torch
 
@@ -184,18 +198,17 @@ def computation(x, w, b):
     # t2 = prims.expand(b, [8, 128])
     # t3 = prims.add(t1, t2)
   del x, w, b
-  t4 = torch.tanh(t3)  # t4: "cpu f32[8, 128]"
+  [t5] = cpu_fusion0(t3)  # t5: "cpu f32[8, 128]"
     # t4 = prims.tanh(t3)
-  del t3
-  t5 = torch.mul(t4, 0.5)  # t5: "cpu f32[8, 128]"
     # t5 = prims.mul(t4, 0.5)
-  del t4
+  del t3
   return t5
 '''
+    torch.testing.assert_close(cfn(*args), fn(*args))
 
 
 def test_decomposed_execution_runs_prims():
-    cfn = thunder.jit(mlp, decompose=True)
+    cfn = thunder.jit(mlp, decompose=True, executors=["aten"])
     args = (torch.randn(4, 8), torch.randn(16, 8), torch.randn(16), torch.randn(3, 16))
     torch.testing.assert_close(cfn(*args), mlp(*args))
     trace = thunder.last_traces(cfn)[-1]
@@ -407,7 +420,8 @@ def test_compile_stats():
     assert list(stats.last_compile["passes"]) == [
         "Dead Code Elimination (unchanged)",
         "Common Subexpression Elimination (unchanged)",
-        "Claim by executors (unchanged)",
+        "Claim by executors",
+        "Fusion",
         "Transform for execution",
     ]
     text = str(stats)

@@ -8,6 +8,7 @@ import thunder
 from samples import sample_cases
 from samples_common import FLOATS as FLOAT_DTYPES
 from thunder.runtime.torch_types import FROM_DTYPE
+from thunder.runtime import cpu_fusion_executor
 
 torch.manual_seed(0)  # samples are made at collection time
 CASES = list(sample_cases())
@@ -79,7 +80,8 @@ def exact(device):
 def test_op_matches_eager(case, device):
     rec = case[1]
     args, kwargs, expected = on_device(case, device)
-    cfn = thunder.jit(rec.fn)
+    # the torch-level op's ATen call, bit for bit (fused kernels: test_fused_regions_match_eager)
+    cfn = thunder.jit(rec.fn, executors=["aten"])
     seed(rec)
     got = cfn(*args, **kwargs)
     torch.testing.assert_close(got, expected, equal_nan=True, **exact(device))
@@ -91,7 +93,7 @@ def test_op_matches_eager(case, device):
 def test_decomposition_matches_eager(case, device):
     rec = case[1]
     args, kwargs, expected = on_device(case, device)
-    cfn = thunder.jit(rec.fn, decompose=True)
+    cfn = thunder.jit(rec.fn, decompose=True, executors=["aten"])
     seed(rec)
     got = cfn(*args, **kwargs)
     # random ops stay opaque calls, so their draws are exact here too
@@ -198,7 +200,9 @@ def test_grad_matches_eager(case):
             outs, cotangents, expected = vjp(rec.fn, args, kwargs, first_only=True)
         except (RuntimeError, TypeError):
             pytest.skip(f"torch.autograd does not differentiate this sample: {str(e).splitlines()[0]}")
-    got_outs, _, got = vjp(thunder.jit(rec.fn), args, kwargs, cotangents, first_only)
+    # the VJP rules on ATen; fused forward and backward traces: test_fused_regions_match_eager's
+    # training cases, test_autograd.py and the model tests
+    got_outs, _, got = vjp(thunder.jit(rec.fn, executors=["aten"]), args, kwargs, cotangents, first_only)
     # the same outputs carry gradients (integer and bool results, comparisons, argmax do not)
     assert [tuple(o.shape) for o in got_outs] == [tuple(o.shape) for o in outs]
     for g, e in zip(got, expected):
@@ -208,17 +212,20 @@ def test_grad_matches_eager(case):
         torch.testing.assert_close(g, e, equal_nan=True, **grad_tolerance(dtype, e))
 
 
-# One case per op and dtype through the reference fusion executor: every region the partitioner
-# makes runs its prims through ATen, so a wrong region (a missing input or output, a bad order)
-# shows up as an error or a wrong result.
+# One case per op and dtype through each fusion executor: the reference one runs every region's
+# prims through ATen, so a wrong region (a missing input or output, a bad order) shows up as an
+# error or a wrong result; cpu_fusion (the CPU default) runs them as generated kernels. One case
+# per op and dtype, not every sample: each region shape is a kernel compile on CI's empty cache.
 FUSION_CASES = list({(c[1].name, c[2]): c for c in reversed(CASES)}.values())[::-1]
+FUSION_EXECUTORS = ["reference_fusion"] + (["cpu_fusion"] if cpu_fusion_executor.available() else [])
 
 
+@pytest.mark.parametrize("executor", FUSION_EXECUTORS)
 @pytest.mark.parametrize("case", FUSION_CASES, ids=[c[0] for c in FUSION_CASES])
-def test_fused_regions_match_eager(case):
+def test_fused_regions_match_eager(case, executor):
     rec = case[1]
     args, kwargs, expected = on_device(case, "cpu")
-    cfn = thunder.jit(rec.fn, executors=["reference_fusion"])
+    cfn = thunder.jit(rec.fn, executors=[executor])
     seed(rec)
     got = cfn(*args, **kwargs)
     tol = {"atol": 0, "rtol": 0} if rec.random else decomposition_tolerance(expected, rec.decomp_tol)

@@ -26,7 +26,9 @@ def run_seeded(fn, *args, seed=1234):
 
 def test_random_ops_mixed_with_other_ops_match_eager():
     x, w = torch.randn(6, 5), torch.randn(5, 7)
-    cfn = thunder.jit(mixed)
+    # bit for bit against eager: ATen runs the ops around the draws (fused kernels may round a
+    # sum differently; test_random_draws_are_never_merged_or_fused covers regions)
+    cfn = thunder.jit(mixed, executors=["aten"])
     for seed in (0, 1234):  # the second call hits the cache and draws again
         expected = run_seeded(mixed, x, w, seed=seed)
         got = run_seeded(cfn, x, w, seed=seed)
@@ -82,7 +84,7 @@ class Net(nn.Module):
 def test_dropout_in_training_matches_eager_with_gradients():
     torch.manual_seed(0)
     model = Net().train()
-    tm = thunder.jit(model)
+    tm = thunder.jit(model, executors=["aten"])  # exact forward, and the mask's own lines
     x = torch.randn(16, 8)
 
     torch.manual_seed(11)
@@ -115,7 +117,7 @@ def test_dropout_in_training_matches_eager_with_gradients():
 
 def test_dropout_of_an_input_requiring_grad_matches_eager():
     f = lambda x: F.dropout(x, 0.3).exp().sum()  # noqa: E731
-    cfn = thunder.jit(f)
+    cfn = thunder.jit(f, executors=["aten"])  # bit for bit: ATen's exp and sum
     xe = torch.randn(5, 5, requires_grad=True)
     xc = xe.detach().clone().requires_grad_()
     run_seeded(f, xe).backward()

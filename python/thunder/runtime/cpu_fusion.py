@@ -29,10 +29,10 @@ set_threads = _C.cpu_fusion_set_threads
 
 def region_of(fn, *args):
     """Traces `fn` on `args` down to prims and returns one region of all its prims, for tests and
-    benchmarks until the fusion pass forms regions inside thunder.jit."""
+    benchmarks (thunder.jit forms regions itself; this one is the whole function, traced on ATen)."""
     import thunder
 
-    jfn = thunder.jit(fn, decompose=True)
+    jfn = thunder.jit(fn, decompose=True, executors=["aten"])
     jfn(*args)
     trace = thunder.last_traces(jfn)[-1]
     return _C.cpu_fusion_region(trace)

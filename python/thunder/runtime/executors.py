@@ -118,6 +118,8 @@ class FusionExecutor(Executor):
     numbers, in `bsym.args` order) and returning the list of its outputs (`bsym.output`).
     `region_checker(region)`, optional, says whether a region can be compiled whole; a region it
     rejects is cut, in order, into the longest pieces it accepts.
+    `min_computing_prims`: a region with fewer prims that compute (views and reshapes do not
+    count) is not made; its prims run alone on ATen.
     `can_fuse=None` (and `region_checker=None`) use the C++ checkers registered under the
     executor's name (`exec::register_builtin_checker`), so a C++ code generator is asked without
     Python per prim.
@@ -126,15 +128,18 @@ class FusionExecutor(Executor):
 
     kind = "fusion"
 
-    def __init__(self, name, can_fuse, compile_region, *, reductions_end_regions=False, region_checker=None):
+    def __init__(self, name, can_fuse, compile_region, *, reductions_end_regions=False, region_checker=None,
+                 min_computing_prims=1):
         super().__init__(name)
+        self.min_computing_prims = min_computing_prims
         self.can_fuse = can_fuse
         self.compile_region = compile_region
         self.reductions_end_regions = reductions_end_regions
         self.region_checker = region_checker
 
     def _core(self):
-        return _C.Executor(self.name, "fusion", [], self.can_fuse, self.reductions_end_regions, self.region_checker)
+        return _C.Executor(self.name, "fusion", [], self.can_fuse, self.reductions_end_regions, self.region_checker,
+                           self.min_computing_prims)
 
 
 _lock = threading.Lock()
