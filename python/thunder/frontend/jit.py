@@ -168,6 +168,11 @@ def _leaf_names(fn, args, kwargs, n_leaves):
     return [f"arg{i}" for i in range(n_leaves)]
 
 
+def _backward_label(header):
+    """A backward pass's name in compile_stats: its header, marked once as backward."""
+    return header if "(backward)" in header else f"{header} (backward)"
+
+
 def _python_function(trace, tag, executors=()):
     source = str(trace)
     filename = f"<thunder trace {tag}>"
@@ -538,7 +543,7 @@ class ThunderFunction:
         entry.stats = {
             "trace": traced - started,
             "passes": {t.header: t.seconds for t in traces[1:]}
-            | {f"{t.header} (backward)": t.seconds for t in backward_traces},
+            | {_backward_label(t.header): t.seconds for t in backward_traces},
             "transform": passed - traced,
             "codegen": done - passed,
             "total": done - started,
