@@ -62,7 +62,7 @@ def main():
           f"passes {stats.last_compile['transform'] * 1e3:.1f} ms, codegen {stats.last_compile['codegen'] * 1e3:.1f} ms)")
     print(f"eager:   {t_eager * 1e3:.2f} ms/iter")
     print(f"thunder: {t_thunder * 1e3:.2f} ms/iter  (speedup {t_eager / t_thunder:.2f}x over eager; "
-          f"{torch.get_num_threads()} threads, cpu; ATen executor only, fusion comes with the fusion executors)")
+          f"{torch.get_num_threads()} threads, cpu; executors: {', '.join(e.name for e in thunder.extend.get_default_executors('cpu'))})")
     print(f"cache: {stats.hits} hits, {stats.misses} miss")
     if not ok:
         raise SystemExit("demo: thunder's result differs from eager")
