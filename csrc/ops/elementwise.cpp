@@ -539,7 +539,10 @@ void register_elementwise(Registry& r) {
            if (!mode) return elementwise("prims.div", {x, y}, Promotion::IntToFloat, "div");
            THUNDER_CHECK(*mode == "trunc" || *mode == "floor", Value,
                          "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '", *mode, "'");
-           return *mode == "trunc" ? divide_trunc(x, y, "div") : divide_floor(x, y, "div");
+           // torch's gradient of a rounding division is zero; differentiating the decomposition
+           // would give NaN at infinite or NaN operands, so float operands enter it detached
+           auto cut = [](const Value& v) { return v.is_tensor() && is_inexact(v.dtype()) ? call("detach", {v}) : v; };
+           return *mode == "trunc" ? divide_trunc(cut(x), cut(y), "div") : divide_floor(cut(x), cut(y), "div");
          }});
 
   r.add({.schema = "pow(input, exponent)",

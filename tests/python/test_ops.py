@@ -138,8 +138,8 @@ def test_docs_ops_md_is_generated_from_the_table():
 # gives torch.autograd's gradients for random cotangents.
 GRAD_CASES = [c for c in CASES if c[2] in FLOAT_DTYPES and not c[1].random and (c[2] == torch.float64 or c[0].endswith("-0"))]
 # Samples whose gradients differ from torch's today (see docs/design.md, Autodiff, known gaps):
-# floor division of infinities and NaNs (NaN where torch gives 0).
-KNOWN_GRAD_GAPS = {"div_floor_special-float32-0", "div_floor_special-float64-0"}
+# none at present; an entry here is a strict xfail, so a fixed gap fails until it is removed.
+KNOWN_GRAD_GAPS = set()
 GRAD_PARAMS = [
     pytest.param(c, id=c[0], marks=pytest.mark.xfail(strict=True, reason="known gradient gap")) if c[0] in KNOWN_GRAD_GAPS
     else pytest.param(c, id=c[0])
