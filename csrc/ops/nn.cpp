@@ -105,10 +105,27 @@ std::vector<int64_t> int_tuple(const Args& a, size_t i, size_t n) {
 
 std::string list_str(const std::vector<int64_t>& v) { return shape_str(v); }
 
+void activation(Registry& r, std::string schema, std::vector<std::string> torch_names,
+                std::function<Value(const Value& x, const Args& a)> body, bool has_inplace) {
+  std::string name = schema.substr(0, schema.find('('));
+  std::string print = torch_names.front();
+  r.add({.schema = std::move(schema),
+         .print_name = std::move(print),
+         .torch_names = std::move(torch_names),
+         .fusion = FusionClass::Elementwise,
+         .impl = [name, body, has_inplace](const Args& a) {
+           const Value& in = a.tensor(0);
+           if (has_inplace) reject_inplace(name, a, a.size() - 1);
+           Value x = floating_input(name, in);
+           return convert(body(x, a), in.dtype());
+         }});
+}
+
 }  // namespace nn
 
 namespace {
 
+using nn::activation;
 using nn::floating_input;
 using nn::reject_inplace;
 
@@ -178,22 +195,6 @@ Value log1p_exp(const Value& x) {
   return call("prims.log", {1.0 + exp(x)});
 }
 
-// An activation of one float tensor: the check, the cast to the computation dtype and back.
-void activation(Registry& r, std::string schema, std::vector<std::string> torch_names,
-                std::function<Value(const Value& x, const Args& a)> body, bool has_inplace = true) {
-  std::string name = schema.substr(0, schema.find('('));
-  std::string print = torch_names.front();
-  r.add({.schema = std::move(schema),
-         .print_name = std::move(print),
-         .torch_names = std::move(torch_names),
-         .fusion = FusionClass::Elementwise,
-         .impl = [name, body, has_inplace](const Args& a) {
-           const Value& in = a.tensor(0);
-           if (has_inplace) reject_inplace(name, a, a.size() - 1);
-           Value x = floating_input(name, in);
-           return convert(body(x, a), in.dtype());
-         }});
-}
 
 }  // namespace
 

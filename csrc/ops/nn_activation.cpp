@@ -14,21 +14,6 @@ namespace {
 
 using namespace pm;
 
-// Registers a float-only activation: check, cast to the computation dtype, body, cast back.
-void float_activation(Registry& r, std::string schema, std::vector<std::string> torch_names,
-                      std::function<Value(const Value& x, const Args& a)> body) {
-  std::string name = schema.substr(0, schema.find('('));
-  std::string print = torch_names.front();
-  r.add({.schema = std::move(schema),
-         .print_name = std::move(print),
-         .torch_names = std::move(torch_names),
-         .fusion = FusionClass::Elementwise,
-         .impl = [name, body](const Args& a) {
-           const Value& in = a.tensor(0);
-           Value x = nn::floating_input(name, in);
-           return convert(body(x, a), in.dtype());
-         }});
-}
 
 Value gt(const Value& a, double b) { return call("prims.gt", {a, num(b)}); }
 Value expm1(const Value& x) { return call("prims.expm1", {x}); }
@@ -151,12 +136,13 @@ Value pixel_shuffle(const Args& a, bool shuffle) {
 }  // namespace
 
 void register_nn_activation(Registry& r) {
-  float_activation(r, "celu(input, alpha=1.0, inplace=False)", {"torch.nn.functional.celu", "torch.celu"}, celu);
-  float_activation(r, "selu(input, inplace=False)", {"torch.nn.functional.selu", "torch.selu"}, selu);
-  float_activation(r, "softshrink(input, lambd=0.5)", {"torch.nn.functional.softshrink", "torch._C._nn.softshrink"},
-                   softshrink);
-  float_activation(r, "hardshrink(input, lambd=0.5)",
-                   {"torch.nn.functional.hardshrink", "torch.hardshrink", "torch.Tensor.hardshrink"}, hardshrink);
+  using nn::activation;
+  activation(r, "celu(input, alpha=1.0, inplace=False)", {"torch.nn.functional.celu", "torch.celu"}, celu, false);
+  activation(r, "selu(input, inplace=False)", {"torch.nn.functional.selu", "torch.selu"}, selu, false);
+  activation(r, "softshrink(input, lambd=0.5)", {"torch.nn.functional.softshrink", "torch._C._nn.softshrink"},
+             softshrink, false);
+  activation(r, "hardshrink(input, lambd=0.5)",
+             {"torch.nn.functional.hardshrink", "torch.hardshrink", "torch.Tensor.hardshrink"}, hardshrink, false);
   // softsign and tanhshrink are Python compositions in torch (x / (|x| + 1), x - tanh(x)), so
   // integers promote to float as torch's division and tanh do
   r.add({.schema = "softsign(input)",

@@ -2,6 +2,7 @@
 // calls). Everything here records prims; operands must already agree as prims require.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,6 +50,11 @@ int64_t pool_output_size(int64_t in, int64_t k, int64_t pad, int64_t stride, int
 /// The output shape of a 2-D pooling of `x` (3-D or 4-D), after torch's pool2d_shape_check.
 Shape pool2d_output_shape(const Value& x, const std::vector<int64_t>& k, const std::vector<int64_t>& stride,
                           const std::vector<int64_t>& pad, const std::vector<int64_t>& dil, bool ceil);
+/// Registers an activation of one float tensor: the check, the cast to the computation dtype,
+/// `body`, the cast back. `has_inplace`: the schema's last parameter is `inplace`, which the
+/// frontend has already made functional (a True left here is refused).
+void activation(Registry& r, std::string schema, std::vector<std::string> torch_names,
+                std::function<Value(const Value& x, const Args& a)> body, bool has_inplace = true);
 /// "[1, 2]" for an int list, as torch prints parameters in its messages.
 std::string list_str(const std::vector<int64_t>& v);
 

@@ -154,17 +154,20 @@ def test_resnet_forward_matches_eager():
     assert {"conv2d", "batch_norm", "relu", "max_pool2d", "adaptive_avg_pool2d", "flatten", "linear"} <= traced_ops(tm)
 
 
+class WithLoss(torch.nn.Module):
+    """A classifier and its cross-entropy loss, so one call trains it."""
+
+    def __init__(self, m):
+        super().__init__()
+        self.m = m
+
+    def forward(self, x, y):
+        return torch.nn.functional.cross_entropy(self.m(x), y)
+
+
 def test_resnet_training_in_eval_mode_matches_eager():
     torch.manual_seed(0)
     model = ResNet().eval()  # eval-mode batch norm: its weight and bias still train
-
-    class WithLoss(torch.nn.Module):
-        def __init__(self, m):
-            super().__init__()
-            self.m = m
-
-        def forward(self, x, y):
-            return torch.nn.functional.cross_entropy(self.m(x), y)
 
     batches = [(torch.randn(4, 3, 16, 16), torch.randint(0, 10, (4,))) for _ in range(2)]
     assert_trains_like_eager(WithLoss(model), batches, steps=3, opt_cls=torch.optim.SGD, lr=0.05)
@@ -179,14 +182,6 @@ def test_resnet_training_mode_matches_eager_values_and_buffers(momentum):
     for m in model.modules():
         if isinstance(m, torch.nn.BatchNorm2d):
             m.momentum = momentum
-
-    class WithLoss(torch.nn.Module):
-        def __init__(self, m):
-            super().__init__()
-            self.m = m
-
-        def forward(self, x, y):
-            return torch.nn.functional.cross_entropy(self.m(x), y)
 
     batches = [(torch.randn(4, 3, 16, 16), torch.randint(0, 10, (4,))) for _ in range(2)]
     wrapped = WithLoss(model)
