@@ -33,6 +33,8 @@ const Registry& op_table() {
     register_nn_loss_more(r);
     register_factories_new(r);
     register_misc_more(r);
+    register_scan(r);
+    register_linalg_more(r);
     register_nn_attention(r);
     register_state(r);
     register_numbers(r);

@@ -76,6 +76,36 @@ ERRORS = [
     # batch_norm in training mode
     ("batch_norm_one_value", lambda: F.batch_norm(torch.randn(1, 3), torch.zeros(3), torch.ones(3), training=True)),
     ("batch_norm_stats_size", lambda: F.batch_norm(x1, torch.zeros(4), torch.ones(4), training=True)),
+    # scans and sorted-sequence lookups
+    ("cummax_dim", lambda: torch.cummax(torch.randn(3), 2)),
+    ("logcumsumexp_int", lambda: torch.logcumsumexp(ints(3), 0)),
+    ("logcumsumexp_dim", lambda: torch.logcumsumexp(torch.randn(3), 1)),
+    ("searchsorted_dims", lambda: torch.searchsorted(torch.randn(2, 3), torch.randn(3, 3))),
+    ("searchsorted_side", lambda: torch.searchsorted(torch.randn(3), torch.randn(3), side="middle")),
+    ("searchsorted_side_right", lambda: torch.searchsorted(torch.randn(3), torch.randn(3), side="left", right=True)),
+    ("searchsorted_sorter_dtype", lambda: torch.searchsorted(torch.randn(3), torch.randn(3), sorter=ints(3).int())),
+    ("bucketize_2d", lambda: torch.bucketize(torch.randn(3), torch.randn(2, 3))),
+    # products and differences
+    ("cdist_int", lambda: torch.cdist(ints(2, 3), ints(2, 3))),
+    ("cdist_cols", lambda: torch.cdist(torch.randn(2, 3), torch.randn(2, 4))),
+    ("cdist_rank", lambda: torch.cdist(torch.randn(3), torch.randn(3))),
+    ("cdist_p", lambda: torch.cdist(torch.randn(2, 3), torch.randn(2, 3), p=-1)),
+    ("cdist_half", lambda: torch.cdist(torch.randn(2, 3).half(), torch.randn(2, 3).half())),
+    ("cdist_mode", lambda: torch.cdist(torch.randn(2, 3), torch.randn(2, 3), compute_mode="foo")),
+    ("tensordot_sizes", lambda: torch.tensordot(torch.randn(2, 3), torch.randn(4, 5), dims=1)),
+    ("tensordot_negative", lambda: torch.tensordot(torch.randn(2, 3), torch.randn(3, 5), dims=-1)),
+    ("tensordot_dtype", lambda: torch.tensordot(torch.randn(2, 3), torch.randn(3, 5).double(), dims=1)),
+    ("tensordot_lists", lambda: torch.tensordot(torch.randn(2, 3), torch.randn(3, 5), dims=([1, 0], [0]))),
+    ("diff_zero_dim", lambda: torch.diff(torch.tensor(1.0))),
+    ("diff_order", lambda: torch.diff(torch.randn(3), n=-1)),
+    ("diff_prepend_rank", lambda: torch.diff(torch.randn(3, 4), prepend=torch.randn(3))),
+    ("diff_prepend_size", lambda: torch.diff(torch.randn(3, 4), dim=0, prepend=torch.randn(1, 3))),
+    ("cross_size", lambda: torch.cross(torch.randn(3, 4), torch.randn(3, 4), dim=1)),
+    ("cross_no_dim_of_3", lambda: torch.cross(torch.randn(2, 4), torch.randn(2, 4))),
+    ("cross_bool", lambda: torch.cross(torch.ones(3, dtype=torch.bool), torch.ones(3, dtype=torch.bool), dim=0)),
+    ("linalg_cross_dtype", lambda: torch.linalg.cross(torch.randn(3), torch.randn(3).double())),
+    ("linalg_cross_broadcast", lambda: torch.linalg.cross(torch.randn(2, 3), torch.randn(4, 3))),
+    ("linalg_cross_rank", lambda: torch.linalg.cross(torch.randn(2, 3), torch.randn(3))),
 ]
 
 
