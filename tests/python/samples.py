@@ -9,13 +9,14 @@ import samples_factories
 import samples_inplace
 import samples_nn
 import samples_nn_more
+import samples_nn_extra
 import samples_random
 import samples_reductions
 import samples_scan
 import samples_shape
 from samples_common import mk
 
-RECORDS = samples_core.RECORDS + samples_elementwise.RECORDS + samples_factories.RECORDS + samples_reductions.RECORDS + samples_shape.RECORDS + samples_nn.RECORDS + samples_random.RECORDS + samples_complex.RECORDS + samples_nn_more.RECORDS + samples_inplace.RECORDS + samples_scan.RECORDS
+RECORDS = samples_core.RECORDS + samples_elementwise.RECORDS + samples_factories.RECORDS + samples_reductions.RECORDS + samples_shape.RECORDS + samples_nn.RECORDS + samples_random.RECORDS + samples_complex.RECORDS + samples_nn_more.RECORDS + samples_inplace.RECORDS + samples_scan.RECORDS + samples_nn_extra.RECORDS
 
 
 def sample_cases(device="cpu"):

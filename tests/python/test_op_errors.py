@@ -106,6 +106,23 @@ ERRORS = [
     ("linalg_cross_dtype", lambda: torch.linalg.cross(torch.randn(3), torch.randn(3).double())),
     ("linalg_cross_broadcast", lambda: torch.linalg.cross(torch.randn(2, 3), torch.randn(4, 3))),
     ("linalg_cross_rank", lambda: torch.linalg.cross(torch.randn(2, 3), torch.randn(3))),
+    # margin, embedding and likelihood losses
+    ("margin_ranking_loss_dims", lambda: F.margin_ranking_loss(torch.randn(3), torch.randn(3), torch.randn(3, 1))),
+    ("margin_ranking_loss_reduction", lambda: F.margin_ranking_loss(torch.randn(3), torch.randn(3), torch.randn(3), reduction="x")),
+    ("triplet_margin_loss_dims", lambda: F.triplet_margin_loss(torch.randn(2, 3), torch.randn(2, 3), torch.randn(3))),
+    ("triplet_margin_loss_margin", lambda: F.triplet_margin_loss(x1, x1, x1, margin=0.0)),
+    ("poisson_nll_loss_reduction", lambda: F.poisson_nll_loss(x1, x1, reduction="x")),
+    ("gaussian_nll_loss_var_size", lambda: F.gaussian_nll_loss(x1, x1, torch.ones(2, 4, 8))),
+    ("gaussian_nll_loss_reduction", lambda: F.gaussian_nll_loss(x1, x1, torch.ones_like(x1), reduction="x")),
+    ("gaussian_nll_loss_negative_float", lambda: F.gaussian_nll_loss(x1, x1, -1.0)),
+    ("hinge_embedding_loss_reduction", lambda: F.hinge_embedding_loss(x1, x1, reduction="x")),
+    ("soft_margin_loss_reduction", lambda: F.soft_margin_loss(x1, x1, reduction="x")),
+    ("soft_margin_loss_sizes", lambda: F.soft_margin_loss(torch.randn(3, 2), torch.randn(3, 3))),
+    ("multilabel_soft_margin_loss_reduction", lambda: F.multilabel_soft_margin_loss(x1, x1, reduction="x")),
+    ("cosine_embedding_loss_dims", lambda: F.cosine_embedding_loss(x1, x1, torch.randn(2))),
+    ("cosine_embedding_loss_0d_target", lambda: F.cosine_embedding_loss(x1, x1, torch.tensor(1.0))),
+    ("cosine_embedding_loss_target", lambda: F.cosine_embedding_loss(torch.randn(3, 2), torch.randn(3, 2), torch.randn(3, 1))),
+    ("cosine_embedding_loss_sizes", lambda: F.cosine_embedding_loss(torch.randn(3, 2), torch.randn(3, 3), torch.randn(3))),
 ]
 
 
