@@ -177,6 +177,7 @@ void register_factories_new(Registry& r);
 void register_misc_more(Registry& r);
 void register_scan(Registry& r);
 void register_linalg_more(Registry& r);
+void register_nn_extra(Registry& r);
 void register_nn_attention(Registry& r);
 void register_state(Registry& r);
 /// Arithmetic on symbolic numbers (numbers.cpp).

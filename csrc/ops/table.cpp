@@ -35,6 +35,7 @@ const Registry& op_table() {
     register_misc_more(r);
     register_scan(r);
     register_linalg_more(r);
+    register_nn_extra(r);
     register_nn_attention(r);
     register_state(r);
     register_numbers(r);

@@ -1,4 +1,5 @@
-"""Sample records for the margin, embedding and likelihood losses."""
+"""Sample records for the margin, embedding and likelihood losses, and for unfold/fold,
+embedding_bag, instance_norm and local_response_norm."""
 
 import torch
 import torch.nn.functional as F
@@ -99,3 +100,82 @@ RECORDS = [
     OpRecord("gaussian_nll_loss", F.gaussian_nll_loss, gaussian_samples),
 ]
 
+
+def unfold_samples(make):
+    return [
+        ((make(2, 3, 5, 6), 2), {}),
+        ((make(1, 2, 6, 7), (2, 3)), {"dilation": (2, 1), "padding": 1, "stride": (2, 3)}),
+        ((make(3, 4, 4), 3), {"padding": (1, 0)}),  # unbatched
+        ((make(2, 2, 5, 5, noncontig=True), 2), {"stride": 2}),
+        ((make(0, 2, 3, 3), 2), {}),
+    ]
+
+
+def fold_samples(make):
+    return [
+        ((make(2, 3 * 4, 20), (5, 6), 2), {}),
+        ((make(1, 2 * 6, 9), (6, 7), (2, 3)), {"dilation": (2, 1), "padding": 1, "stride": (2, 3)}),
+        ((make(3 * 9, 8), 4, 3), {"padding": (1, 0)}),  # unbatched
+        ((make(2, 2 * 4, 4, noncontig=True), (4, 4), 2), {"stride": 2}),
+        ((make(0, 4, 4), (3, 3), 2), {}),
+    ]
+
+
+def bag_index(*shape, high=6):
+    return torch.randint(0, high, shape)
+
+
+def embedding_bag_samples(make):
+    w = make(6, 3)
+    return [
+        ((bag_index(4, 3), w), {}),
+        ((bag_index(4, 3), w), {"mode": "sum", "per_sample_weights": make(4, 3)}),
+        ((bag_index(4, 3), w), {"mode": "max"}),
+        ((bag_index(7), w, torch.tensor([0, 2, 2, 5])), {}),  # an empty bag
+        ((bag_index(7), w, torch.tensor([0, 3, 7])), {"mode": "sum", "include_last_offset": True}),
+        ((bag_index(7), w, torch.tensor([0, 1, 1, 4])), {"mode": "max"}),
+        ((bag_index(7), w, torch.tensor([0, 4])), {"mode": "sum", "per_sample_weights": make(7)}),
+        ((torch.tensor([[0, 2, 2], [2, 2, 2]]), w), {"padding_idx": 2}),
+        ((torch.tensor([0, 2, 2, 1, 2]), w, torch.tensor([0, 2, 3])), {"mode": "max", "padding_idx": -4}),
+        ((torch.tensor([0, 2, 5, 1]), w, torch.tensor([0, 2])), {"mode": "sum", "padding_idx": 5}),
+        ((bag_index(2, 3).int(), make(6, 3, noncontig=True)), {}),
+        ((bag_index(0), w, torch.tensor([0, 0])), {"mode": "sum"}),
+    ]
+
+
+def instance_norm_samples(make):
+    c3 = lambda: make(3, low=0.5, high=2)  # noqa: E731
+    return [
+        ((make(2, 3, 4),), {}),
+        ((make(2, 3, 4, 5),), {"weight": c3(), "bias": c3(), "eps": 1e-3}),
+        ((make(2, 3, 5, noncontig=True), make(3), c3()), {}),  # running stats, updated
+        ((make(2, 3, 4, 2), make(3), c3()), {"use_input_stats": False, "weight": c3()}),
+        ((make(1, 3, 2, 2, 2),), {"momentum": 0.3}),
+    ]
+
+
+def lrn_samples(make):
+    return [
+        ((make(2, 5, 4), 3), {}),
+        ((make(2, 6, 3, noncontig=True), 2), {"alpha": 0.01, "beta": 0.5, "k": 2.0}),
+        ((make(0, 3, 4), 2), {}),
+    ]
+
+
+def lrn_nd_samples(make):
+    """4-D and larger inputs (torch has no float16/bfloat16 kernel for them on CPU)."""
+    return [
+        ((make(2, 6, 3, 4), 2), {"alpha": 0.01, "beta": 0.5, "k": 2.0}),
+        ((make(1, 4, 2, 2, 3, noncontig=True), 4), {}),
+    ]
+
+
+RECORDS += [
+    OpRecord("unfold", F.unfold, unfold_samples),
+    OpRecord("fold", F.fold, fold_samples),
+    OpRecord("embedding_bag", F.embedding_bag, embedding_bag_samples),
+    OpRecord("instance_norm", F.instance_norm, instance_norm_samples, decomp_tol=4.0),
+    OpRecord("local_response_norm", F.local_response_norm, lrn_samples, decomp_tol=4.0),
+    OpRecord("local_response_norm_nd", F.local_response_norm, lrn_nd_samples, (torch.float32, torch.float64),
+             decomp_tol=4.0),
+]

@@ -188,3 +188,42 @@ def test_kwargs_to_forward_and_repr():
     torch.testing.assert_close(tm(x, scale=2.0, bias=b), x * 2.0 + b)
     assert repr(tm).startswith("ThunderModule(KW")
     assert [i.name for i in thunder.last_traces(tm)[0].inputs] == ["x", "bias"]
+
+
+def _module_cases():
+    torch.manual_seed(0)
+    image = torch.randn(2, 3, 5, 6)
+    bags = torch.randint(0, 10, (9,))
+    return [
+        ("instance_norm", lambda: nn.InstanceNorm2d(3, affine=True), (image,)),
+        ("instance_norm_running", lambda: nn.InstanceNorm2d(3, track_running_stats=True), (image,)),
+        ("unfold", lambda: nn.Unfold(2, padding=1, stride=2), (image,)),
+        ("fold", lambda: nn.Fold((5, 6), 2), (torch.randn(2, 12, 20),)),
+        ("embedding_bag", lambda: nn.EmbeddingBag(10, 4, mode="max"), (bags, torch.tensor([0, 4, 4]))),
+        ("local_response_norm", lambda: nn.LocalResponseNorm(2), (image,)),
+    ]
+
+
+@pytest.mark.parametrize("name,make,args", _module_cases(), ids=[c[0] for c in _module_cases()])
+def test_more_nn_modules_train_and_eval_like_eager(name, make, args):
+    """Forward, gradients and buffers (instance norm's running stats) agree with eager over two
+    training steps and one evaluation step."""
+    torch.manual_seed(0)
+    model = make()
+    ref = make()
+    ref.load_state_dict(model.state_dict())
+    tm = thunder.jit(model)
+    for training in (True, True, False):
+        tm.train(training), ref.train(training)
+        inputs = [a.clone().requires_grad_(a.is_floating_point()) for a in args]
+        ref_inputs = [a.clone().requires_grad_(a.is_floating_point()) for a in args]
+        out, expected = tm(*inputs), ref(*ref_inputs)
+        torch.testing.assert_close(out, expected)
+        if training:
+            cot = torch.randn_like(expected)
+            out.backward(cot), expected.backward(cot)
+            for a, b in zip(inputs + list(model.parameters()), ref_inputs + list(ref.parameters())):
+                if a.grad is not None or b.grad is not None:
+                    torch.testing.assert_close(a.grad, b.grad)
+        for (n, a), (_, b) in zip(model.named_buffers(), ref.named_buffers()):
+            torch.testing.assert_close(a, b, atol=0, rtol=0, msg=n)
