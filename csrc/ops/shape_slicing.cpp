@@ -56,8 +56,11 @@ Value fill_value(const Value& v, DType dt) {
   }
   if (is_bool(dt)) return Value::constant(v.as_double() != 0);
   if (is_complex(dt)) return num(v.as_double());
-  // c10's checked conversion: integers must fit the type's range; floats its finite range, or be
-  // inf or nan
+  // c10's checked conversion: numbers must fit the type's range (a float is compared before it is
+  // truncated, so -0.5 does not fit uint8); a float type also takes inf and nan. uint8 takes the
+  // ints down to -255 as well, wrapping them (two's complement: -2 is 254), as c10 lets `a - b`
+  // mean `a + 255 * b`
+  if (dt == DType::UInt8 && v.is_int() && v.as_int() < 0 && v.as_int() >= -255) return num(v.as_int() + 256);
   struct Range {
     DType t;
     const char* name;
@@ -78,7 +81,7 @@ Value fill_value(const Value& v, DType dt) {
   for (const Range& r : kRanges) {
     if (r.t != dt) continue;
     bool fits = is_floating(dt) ? std::isinf(d) || std::isnan(d) || (d >= r.lo && d <= r.hi)
-                                : std::trunc(d) >= r.lo && std::trunc(d) <= r.hi;
+                                : d >= r.lo && d <= r.hi;
     THUNDER_CHECK(fits || (v.is_int() && dt == DType::Int64), Runtime, "value cannot be converted to type ", r.name,
                   " without overflow");
   }

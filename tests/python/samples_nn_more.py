@@ -17,6 +17,9 @@ RECORDS = [
              lambda make: [((make(3, 4), 0.5, -2), {}), ((make(), 1, 0.5), {}), ((make(0, 2), 0, 1), {}),
                            ((make(4, 5, noncontig=True), -1.5, 3), {})],
              FLOATS + (torch.int64, torch.int32)),
+    # uint8 takes negative int fill values down to -255, wrapped (c10's checked conversion)
+    OpRecord("threshold_uint8_wrap", lambda x: (F.threshold(x, 1, -2), F.threshold(x, 200, -255), torch.full((2,), -1, dtype=torch.uint8)),
+             lambda make: [((make(3, 4),), {}), ((make(0, 2),), {})], (torch.uint8,)),
     OpRecord("threshold_nan", lambda x: F.threshold(x, 0.0, 7.0),
              lambda make: [((torch.tensor([float("nan"), -1.0, 0.0, 2.0]),), {})], (torch.float32,)),
     OpRecord("rrelu_eval", F.rrelu, lambda make: unary_samples(make) + [((make(3, 4), 0.1, 0.5), {})]),
