@@ -170,8 +170,11 @@ Value group_norm(const Args& a) {
   return convert(y, in.dtype());
 }
 
-// Training with running stats returns (output, new running_mean, new running_var) through
-// prims.batch_norm_update; the frontend writes the new stats into the buffers (OpSpec::updates).
+// Training with running stats returns (output, new running_mean, new running_var); the frontend
+// writes the new stats into the buffers (OpSpec::updates). The output decomposes like the
+// stateless form, so fusion executors take it; the new stats come from prims.batch_norm_running_stats,
+// torch's own statistics kernel, so that the buffers are eager's bit for bit (a sum over prims
+// would add in another order). On ATen the whole call prints as prims.batch_norm_update.
 Value batch_norm(const Args& a) {
   const Value& in = a.tensor(0);
   std::optional<Value> mean = a.opt_tensor(1), var = a.opt_tensor(2), w = a.opt_tensor(3), b = a.opt_tensor(4);
@@ -205,15 +208,12 @@ Value batch_norm(const Args& a) {
                   numel(p->shape()));
   check_param_dtypes("batch_norm", "weight, bias and running stats", in, {w, b, mean, var});
   common_device("batch_norm", {in, w.value_or(in), b.value_or(in), mean.value_or(in), var.value_or(in)});
-  if (training && mean) {
-    nn::floating_input("batch_norm", in);
+  bool updating = training && mean;
+  if (updating)
     THUNDER_CHECK(mean->rank() == 1 && var->rank() == 1, Runtime, "batch_norm: expected 1-D running stats, got ",
                   shape_str(mean->shape()), " and ", shape_str(var->shape()));
-    return call("prims.batch_norm_update", {in, *mean, *var, w.value_or(Value::none()), b.value_or(Value::none()),
-                                            a[6], a[7]});
-  }
-  THUNDER_CHECK(!momentum_tensor, Runtime, "batch_norm: a tensor momentum is only meaningful when training with "
-                "running stats");
+  THUNDER_CHECK(!momentum_tensor || updating, Runtime, "batch_norm: a tensor momentum is only meaningful when "
+                "training with running stats");
   Value x = nn::floating_input("batch_norm", in);
   Value y;
   if (training) {
@@ -225,7 +225,10 @@ Value batch_norm(const Args& a) {
     y = (x - channel_param(*mean, x)) * inv_std;
   }
   y = affine(y, w, b, [&](const Value& p) { return channel_param(p, y); });
-  return convert(y, in.dtype());
+  y = convert(y, in.dtype());
+  if (!updating) return y;
+  Value stats = call("prims.batch_norm_running_stats", {in, *mean, *var, a[6]});
+  return Value::sequence({y, stats.items()[0], stats.items()[1]});
 }
 
 // The updating form of batch_norm as one call: torch's kernel on copies of the running stats.
@@ -307,6 +310,23 @@ void register_nn_norm(Registry& r) {
                  "running_mean.clone(), running_var.clone())",
          .updates = {"running_mean", "running_var"},
          .impl = batch_norm_update_meta});
+  // the new running stats alone: torch's batch_norm_update_stats (the statistics half of its
+  // training kernel, the same sums) on copies of the buffers
+  r.add({.schema = "prims.batch_norm_running_stats(a, running_mean, running_var, momentum)",
+         .fusion = FusionClass::Opaque,
+         .aten = "lambda a, running_mean, running_var, momentum: (lambda m, v: "
+                 "(torch.batch_norm_update_stats(a, m, v, float(momentum)), m, v)[1:])("
+                 "running_mean.clone(), running_var.clone())",
+         .impl = [](const Args& a) {
+           const Value& x = a.tensor(0);
+           const Value& mean = a.tensor(1);
+           const Value& var = a.tensor(2);
+           THUNDER_ASSERT(x.rank() >= 2 && mean.shape() == Shape{x.shape()[1]} && var.shape() == mean.shape(),
+                          "prims.batch_norm_running_stats: expected per-channel running stats");
+           const Device& d = x.meta().device;
+           return Value::sequence({new_tensor(mean.shape(), mean.dtype(), d), new_tensor(var.shape(), var.dtype(), d)});
+         },
+         .differentiable = false});
   r.add({.schema = "normalize(input, p=2.0, dim=1, eps=1e-12, out=None)",
          .print_name = "torch.nn.functional.normalize",
          .torch_names = {"torch.nn.functional.normalize"},

@@ -227,3 +227,24 @@ def test_more_nn_modules_train_and_eval_like_eager(name, make, args):
                     torch.testing.assert_close(a.grad, b.grad)
         for (n, a), (_, b) in zip(model.named_buffers(), ref.named_buffers()):
             torch.testing.assert_close(a, b, atol=0, rtol=0, msg=n)
+
+
+@pytest.mark.skipif(not __import__("thunder.runtime", fromlist=["cpu_fusion_executor"]).cpu_fusion_executor.available(),
+                    reason="built without the CPU code generator")
+def test_training_batch_norm_fuses_and_its_running_stats_are_eager_exact():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.ReLU()).train()
+    ref = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.ReLU()).train()
+    ref.load_state_dict(model.state_dict())
+    tm = thunder.jit(model)
+    for _ in range(2):
+        x = torch.randn(2, 3, 8, 8)
+        torch.testing.assert_close(tm(x), ref(x))
+        for (name, a), b in zip(model.named_buffers(), ref.buffers()):
+            assert torch.equal(a, b), name
+    trace = thunder.last_traces(tm)[-1]
+    regions = [b for b in trace.bound_symbols if thunder._C.is_fusion_region(b)]
+    fused = {s.sym.name for r in regions for s in r.subsymbols}
+    # the normalization and the ReLU in one kernel; only the running stats are a library call
+    assert len(regions) == 1 and {"prims.sum", "prims.pow", "prims.where"} <= fused
+    assert "prims.batch_norm_running_stats(" in str(trace) and "batch_norm_update" not in str(trace)
