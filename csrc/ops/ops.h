@@ -67,8 +67,10 @@ Value permute(const Value& x, const std::vector<int64_t>& perm);
 /// skipped when it keeps everything.
 Value slice_dim(const Value& x, int64_t dim, int64_t start, int64_t end, int64_t step = 1);
 /// A number as a constant of a tensor's Python type, as torch casts fill values to the tensor's
-/// dtype (1.5 fills an int tensor with 1, 2 fills a bool tensor with True).
-Value fill_value(const Value& v, DType dt);
+/// dtype (1.5 fills an int tensor with 1, 2 fills a bool tensor with True, -2 fills a uint8 tensor
+/// with 254). `strict_unsigned`: negative ints do not fit uint8 (c10's strict check, as
+/// constant_pad_nd makes it).
+Value fill_value(const Value& v, DType dt, bool strict_unsigned = false);
 /// A tensor [start, start + step, ...) of `length` elements (prims.iota).
 Value iota(int64_t length, int64_t start, int64_t step, DType dtype, const Device& device);
 

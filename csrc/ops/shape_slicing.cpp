@@ -49,7 +49,7 @@ Value triangle(const Args& a, bool lower) {
 
 }  // namespace
 
-Value fill_value(const Value& v, DType dt) {
+Value fill_value(const Value& v, DType dt, bool strict_unsigned) {
   if (v.python_number_type() == NumberType::Complex) {
     THUNDER_CHECK(is_complex(dt), Runtime, "value cannot be converted to type ", dtype_c10_name(dt), " without overflow");
     return v;
@@ -59,8 +59,9 @@ Value fill_value(const Value& v, DType dt) {
   // c10's checked conversion: numbers must fit the type's range (a float is compared before it is
   // truncated, so -0.5 does not fit uint8); a float type also takes inf and nan. uint8 takes the
   // ints down to -255 as well, wrapping them (two's complement: -2 is 254), as c10 lets `a - b`
-  // mean `a + 255 * b`
-  if (dt == DType::UInt8 && v.is_int() && v.as_int() < 0 && v.as_int() >= -255) return num(v.as_int() + 256);
+  // mean `a + 255 * b` (unless strict)
+  if (!strict_unsigned && dt == DType::UInt8 && v.is_int() && v.as_int() < 0 && v.as_int() >= -255)
+    return num(v.as_int() + 256);
   struct Range {
     DType t;
     const char* name;
@@ -264,7 +265,8 @@ void register_shape_slicing(Registry& r) {
                            " resulted in a negative output size, which is invalid. Check dimension ", d,
                            " of your input.");
            }
-           return call("prims.pad", {x, fill_value(value, x.dtype()), int_list(widths)});
+           // torch's constant_pad_nd converts the value strictly: -1 does not fill uint8
+           return call("prims.pad", {x, fill_value(value, x.dtype(), /*strict_unsigned=*/true), int_list(widths)});
          }});
 
   // The diagonal of dims (dim1, dim2) goes last: move them to the end, crop the square the
