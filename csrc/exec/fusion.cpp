@@ -244,16 +244,20 @@ Trace partition_fusions(const Trace& t, const std::vector<Executor>& executors) 
     std::unordered_set<size_t> inside(given.begin(), given.end()), copied;
     const Executor* ex = groups[group[given.front()]].ex;
     std::vector<size_t> members;
+    // only generators no call outside a region needs are copied: the others are emitted as they
+    // are (perhaps before this region), and a copy would define their values a second time
+    auto copyable = [&](size_t g) { return generator[g] == ex && !needed_outside[g]; };
     std::function<void(size_t)> copy_in = [&](size_t g) {
       if (inside.count(g)) return;
-      for (const auto& p : bsyms[g].input_proxies()) copy_in(producer.at(p.node()));
+      for (const auto& p : bsyms[g].input_proxies())
+        if (size_t q = producer.at(p.node()); copyable(q)) copy_in(q);
       inside.insert(g);
       copied.insert(g);
       members.push_back(g);
     };
     for (size_t i : given)
       for (const auto& p : bsyms[i].input_proxies())
-        if (auto pr = producer.find(p.node()); pr != producer.end() && generator[pr->second] == ex) copy_in(pr->second);
+        if (auto pr = producer.find(p.node()); pr != producer.end() && copyable(pr->second)) copy_in(pr->second);
     members.insert(members.end(), given.begin(), given.end());
     BoundSymbol region;
     std::unordered_set<const ValueNode*> defined, seen;
