@@ -71,10 +71,11 @@ class Tracer(TorchFunctionMode):
     reaches its base and the base's other views, as torch's shared storage makes it.
     """
 
-    def __init__(self, builder, fallback=True):
+    def __init__(self, builder, fallback=True, rng="eager"):
         super().__init__()
         self.builder = builder
         self.fallback = fallback  # run torch calls outside the op table as opaque calls
+        self.rng = rng  # "philox": random ops with a philox form are traced as that form
         self._proxies = {}  # proxy name -> TensorProxy, so a value keeps one Python object
         # tensors that are not arguments (globals, closure variables, module state) but flow into
         # traced calls: id -> (tensor, proxy); they become extra inputs of the trace
@@ -292,6 +293,8 @@ class Tracer(TorchFunctionMode):
                     loc,
                 )
             args, kwargs = self._prepare((args, kwargs), loc)
+            if self.rng == "philox":
+                sym = interception.philox_form(sym, args, kwargs)
             user_args, user_kwargs = args, kwargs
             out_target = kwargs.pop("out", None) if "out" not in sym.param_names else None
             inplace = entry.inplace
