@@ -105,12 +105,11 @@ void register_random_philox(Registry& r) {
          .differentiable = false});
   for (const char* name : {"uniform_philox", "normal_philox"}) {
     std::string op = cat("prims.", name);
+    std::string fn = std::string_view(name).starts_with("normal") ? "normal" : "uniform";
     r.add({.schema = cat(op, "(shape, seed, offset, *, dtype, device)"),
            .fusion = FusionClass::Elementwise,
-           .aten = cat("lambda shape, seed, offset, *, dtype, device: __import__('thunder.runtime.philox', "
-                       "fromlist=['uniform']).",
-                       std::string_view(name).substr(0, 6) == "normal" ? "normal" : "uniform",
-                       "(shape, seed, offset, dtype=dtype, device=device)"),
+           .aten = cat("lambda shape, seed, offset, *, dtype, device: __import__('thunder.runtime.philox', fromlist=['",
+                       fn, "']).", fn, "(shape, seed, offset, dtype=dtype, device=device)"),
            .impl = [op](const Args& a) { return philox_meta(a, op); },
            .differentiable = false});
   }

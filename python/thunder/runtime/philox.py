@@ -13,9 +13,9 @@ word each; normals pair the words, (0, 1) and (2, 3), into two Box-Muller draws)
 (two words each; a normal's two uniforms take all four). A draw of n elements uses ceil(n / per)
 counters from `offset` on.
 
-Everything here is exact integer arithmetic and IEEE +, -, *, /, sqrt (correctly rounded on every
-device), so the numbers do not depend on the device's libm: the logarithm and sine/cosine of the
-Box-Muller transform are polynomials evaluated step by step in the same order as the C helpers.
+Everything here is exact integer arithmetic and IEEE +, -, *, / and a correctly rounded sqrt, so the
+numbers do not depend on the device's libm: the logarithm and sine/cosine of the Box-Muller
+transform are polynomials evaluated step by step in the same order as the C helpers.
 """
 
 import math
@@ -58,11 +58,14 @@ def philox4x32(c, seed):
     """Philox4x32-10 of the counters `c` (int64 tensor of 64-bit counters) under the key `seed`:
     four int64 tensors holding 32-bit words."""
     seed = _int(seed) & 0xFFFFFFFFFFFFFFFF
-    k0, k1 = seed & MASK32, seed >> 32
-    c0 = c & MASK32
-    c1 = (c >> 32) & MASK32
-    c2 = torch.zeros_like(c)
-    c3 = torch.zeros_like(c)
+    zeros = torch.zeros_like(c)
+    return philox4x32_rounds((c & MASK32, (c >> 32) & MASK32, zeros, zeros), (seed & MASK32, seed >> 32))
+
+
+def philox4x32_rounds(counter, key):
+    """The ten rounds on four words (int64 tensors of 32-bit values) under a key of two 32-bit ints."""
+    c0, c1, c2, c3 = counter
+    k0, k1 = key
     for r in range(10):
         # 32 x 32 -> 64 bit products: int64 multiplication wraps, and the 64 bits are exact
         p0 = c0 * M0
@@ -142,6 +145,20 @@ def _sincos(u):
     return sin, cos
 
 
+def _sqrt(x):
+    """A correctly rounded square root. torch's CPU kernels are not (MKL's vector sqrt is within one
+    unit in the last place): float32 goes through float64, whose square root, even one unit off,
+    rounds to the correctly rounded float32 one; float64 on CPU goes through NumPy's (the
+    hardware instruction); CUDA's sqrt is IEEE's."""
+    if x.dtype == torch.float32:
+        return torch.sqrt(x.double()).float()
+    if x.device.type == "cpu":
+        import numpy
+
+        return torch.from_numpy(numpy.sqrt(x.numpy()))
+    return torch.sqrt(x)
+
+
 def normal(shape, seed, offset, *, dtype, device):
     """Standard normal numbers of `shape` (Box-Muller), a pure function of (seed, offset, index)."""
     shape = tuple(shape)
@@ -155,7 +172,7 @@ def normal(shape, seed, offset, *, dtype, device):
         # words (0, 1) give elements 4c and 4c + 1, words (2, 3) elements 4c + 2 and 4c + 3
         u1 = ((torch.stack([w[0], w[2]], dim=1).reshape(-1) >> 8) + 1).to(torch.float32) * 2.0**-24
         u2 = _unit(torch.stack([w[1], w[3]], dim=1).reshape(-1) >> 8, 24, torch.float32)
-    radius = torch.sqrt(_log(u1) * -2.0)
+    radius = _sqrt(_log(u1) * -2.0)
     sin, cos = _sincos(u2)
     return _interleave([radius * cos, radius * sin], numel, shape).to(dtype)
 
