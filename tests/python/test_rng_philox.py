@@ -350,6 +350,22 @@ def test_sdpa_without_dropout_keeps_its_library_call():
     assert "prims.scaled_dot_product_attention" in str(thunder.pass_trace(jf, "fusion"))
 
 
+def test_every_philox_form_is_traced():
+    def fn(x, q):
+        return (
+            torch.rand(2), torch.randn(2), torch.rand_like(x), torch.randn_like(x), torch.bernoulli(x, 0.5),
+            F.dropout(x, 0.5), F.scaled_dot_product_attention(q, q, q, dropout_p=0.5),
+        )
+
+    jf = thunder.jit(fn, rng="philox")
+    jf(torch.rand(3), torch.randn(1, 2, 4))
+    traced = {b.sym.name for b in thunder.last_traces(jf)[0].bound_symbols}
+    forms = {s.name for s in thunder._C.op_table() if s.decompose_only}
+    assert forms == {n + "_philox" for n in
+                     ("rand", "randn", "rand_like", "randn_like", "bernoulli", "dropout", "scaled_dot_product_attention")}
+    assert forms <= traced
+
+
 # ---- errors ----
 
 
