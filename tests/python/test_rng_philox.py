@@ -138,6 +138,17 @@ def test_fused_dropout_matches_reference_and_is_one_kernel():
     assert "prims.uniform_philox" in text
 
 
+def test_a_lone_draw_is_a_kernel_of_its_own():
+    # the reference's integer tensor ops are slow: a draw with nothing to fuse still gets a kernel
+    jf = thunder.jit(lambda: torch.randn(50, 60), rng="philox")
+    torch.manual_seed(1)
+    z = jf()
+    assert fused_regions(jf) == 1
+    torch.manual_seed(1)
+    seed, offset = philox.seed_offset(philox.counters(3000, torch.float32), "cpu")
+    assert torch.equal(z, philox.normal((50, 60), seed, offset, dtype=torch.float32, device="cpu"))
+
+
 def test_reference_matches_prims_directly():
     # the trace's numbers are the reference module's for the seed and offset the trace drew
     def fn():
