@@ -351,6 +351,18 @@ def test_sdpa_dropout_gradient_against_torch_autograd_on_the_same_mask():
         torch.testing.assert_close(a, b)
 
 
+def test_sdpa_dropout_under_autocast_casts_as_eager_does():
+    q = torch.randn(1, 2, 4, 8)
+
+    def fn(q):
+        return F.scaled_dot_product_attention(q, q, q, dropout_p=0.5)
+
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        want = fn(q).dtype
+        got = thunder.jit(fn, rng="philox")(q).dtype
+    assert got == want
+
+
 def test_sdpa_without_dropout_keeps_its_library_call():
     def fn(q, k, v):
         return F.scaled_dot_product_attention(q, k, v)

@@ -293,8 +293,6 @@ class Tracer(TorchFunctionMode):
                     loc,
                 )
             args, kwargs = self._prepare((args, kwargs), loc)
-            if self.rng == "philox":
-                sym = interception.philox_form(sym, args, kwargs)
             user_args, user_kwargs = args, kwargs
             out_target = kwargs.pop("out", None) if "out" not in sym.param_names else None
             inplace = entry.inplace
@@ -306,6 +304,8 @@ class Tracer(TorchFunctionMode):
                     args = args[:i]
             if not inplace and out_target is None and errors.any_autocast_enabled():
                 args, kwargs = autocast.cast_args(self, sym.name, args, kwargs, loc)
+            if self.rng == "philox":  # after autocast, which knows the op by its torch name
+                sym = interception.philox_form(sym, args, kwargs)
             if self.symbolic and contains_proxy((args, kwargs)):
                 out, sym, args, kwargs = self._symbolic_call(sym, args, kwargs, loc)
             else:
