@@ -58,7 +58,10 @@ std::string philox_math(bool dbl) {
          "  float m; memcpy(&m, &mb, 4);\n"
          "  int e = (int)((b >> 23) & 0xFF) - 126;\n";
   }
-  s += cat("  if (m < ", exact(sqrt_half, t), ") { m = m * ", exact(2, t), "; e = e - 1; }\n");
+  // selects rather than a branch, so loops calling it vectorize
+  s += cat("  const int low = m < ", exact(sqrt_half, t), ";\n");
+  s += cat("  m = low ? m * ", exact(2, t), " : m;\n");
+  s += "  e = e - low;\n";
   s += cat("  const ", t, " s = (m - ", exact(1, t), ") / (m + ", exact(1, t), "), z = s * s;\n");
   s += horner(t, "p", log_c);
   s += cat("  return (", t, ")e * ", exact(ln2, t), " + s * (", exact(2, t), " + z * p);\n}\n");
@@ -140,14 +143,29 @@ const std::vector<std::pair<std::string, std::string>>& helper_sources() {
        "    k1 += 0xBB67AE85u;\n"
        "  }\n"
        "  w[0] = c0, w[1] = c1, w[2] = c2, w[3] = c3;\n"
+       "}\n"
+       // one word, picked by selects rather than an indexed array, so loops calling it vectorize
+       "static inline uint32_t philox_word(uint64_t key, uint64_t ctr, int64_t lane) {\n"
+       "  uint32_t k0 = (uint32_t)key, k1 = (uint32_t)(key >> 32);\n"
+       "  uint32_t c0 = (uint32_t)ctr, c1 = (uint32_t)(ctr >> 32), c2 = 0, c3 = 0;\n"
+       "  for (int r = 0; r < 10; ++r) {\n"
+       "    const uint64_t p0 = (uint64_t)0xD2511F53u * c0, p1 = (uint64_t)0xCD9E8D57u * c2;\n"
+       "    const uint32_t n0 = (uint32_t)(p1 >> 32) ^ c1 ^ k0, n2 = (uint32_t)(p0 >> 32) ^ c3 ^ k1;\n"
+       "    c1 = (uint32_t)p1;\n"
+       "    c3 = (uint32_t)p0;\n"
+       "    c0 = n0;\n"
+       "    c2 = n2;\n"
+       "    k0 += 0x9E3779B9u;\n"
+       "    k1 += 0xBB67AE85u;\n"
+       "  }\n"
+       "  return lane == 0 ? c0 : lane == 1 ? c1 : lane == 2 ? c2 : c3;\n"
        "}\n"},
       // element i of a draw: 4 per counter, one word each (k * 2^-bits, exact in the dtype), or 2
       // per counter for float64 (53 bits from two words)
       {"philox_uniform",
        "static inline float philox_uniform_f(int64_t seed, int64_t offset, int64_t i, int bits) {\n"
-       "  uint32_t w[4];\n"
-       "  philox4x32((uint64_t)seed, (uint64_t)offset + (uint64_t)(i >> 2), w);\n"
-       "  return (float)(w[i & 3] >> (32 - bits)) * (1.0f / (float)(1u << bits));\n"
+       "  const uint32_t w = philox_word((uint64_t)seed, (uint64_t)offset + (uint64_t)(i >> 2), i & 3);\n"
+       "  return (float)(int32_t)(w >> (32 - bits)) * (1.0f / (float)(1u << bits));\n"
        "}\n"
        "static inline double philox_uniform_d(int64_t seed, int64_t offset, int64_t i) {\n"
        "  uint32_t w[4];\n"
@@ -162,8 +180,9 @@ const std::vector<std::pair<std::string, std::string>>& helper_sources() {
            "static inline float philox_normal_f(int64_t seed, int64_t offset, int64_t i) {\n"
            "  uint32_t w[4];\n"
            "  philox4x32((uint64_t)seed, (uint64_t)offset + (uint64_t)(i >> 2), w);\n"
-           "  const int j = (int)((i >> 1) & 1) * 2;\n"
-           "  const float u1 = (float)((w[j] >> 8) + 1) * 0x1p-24f, u2 = (float)(w[j + 1] >> 8) * 0x1p-24f;\n"
+           "  const int second = (int)((i >> 1) & 1);\n"
+           "  const uint32_t a = second ? w[2] : w[0], b = second ? w[3] : w[1];\n"
+           "  const float u1 = (float)(int32_t)((a >> 8) + 1) * 0x1p-24f, u2 = (float)(int32_t)(b >> 8) * 0x1p-24f;\n"
            "  const float radius = sqrtf(philox_log_f(u1) * -2.0f);\n"
            "  float s, c;\n"
            "  philox_sincos_f(u2, &s, &c);\n"
