@@ -280,6 +280,13 @@ Result Variant::eval_prim(const BoundSymbol& b, const std::string& name, const T
   }
 
   if (name == "uniform_philox" || name == "normal_philox") return eval_philox(b, name, t);
+  if (name == "iota") {
+    // start + step * i along its one dim (integer dtypes only, where that is arange's value exactly)
+    DType it = out.dtype();
+    const Ix& i = t.ix.at(0);
+    return emit(it, cat("(", literal(b.args[1], it), " + ", literal(b.args[2], it), " * (", ctype(it), ")(", i.code, "))"),
+                i.inner);
+  }
 
   DType rt = out.dtype();
   std::string T = ctype(rt);
@@ -692,6 +699,7 @@ bool can_fuse(const BoundSymbol& b) {
   for (const auto& a : b.args)
     if (a.is_tensor()) in = a.dtype();
   if (name == "where" || name == "convert_element_type" || kViews.count(name) || kCompare.count(name)) return true;
+  if (name == "iota") return is_integer(out);
   if (name == "where") return true;
   if (kFloatUnary.count(name) || kFloatBinary.count(name)) return is_floating(out);
   if (kNumericUnary.count(name)) return out != DType::Bool;
