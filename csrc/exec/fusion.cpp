@@ -297,9 +297,15 @@ Trace partition_fusions(const Trace& t, const std::vector<Executor>& executors) 
     return out;
   };
 
+  // A philox draw counts twice: ten rounds of integer math per element, whose unfused form (the
+  // reference's torch integer ops) is far slower than a kernel of its own, even a lone one.
   auto computing_prims = [&](const std::vector<size_t>& piece) {
     int n_computing = 0;
-    for (size_t i : piece) n_computing += detail::original_of(*bsyms[i].sym)->fusion() != FusionClass::Shape;
+    for (size_t i : piece) {
+      const Symbol& sym = *detail::original_of(*bsyms[i].sym);
+      n_computing += sym.fusion() != FusionClass::Shape;
+      n_computing += sym.name() == "prims.uniform_philox" || sym.name() == "prims.normal_philox";
+    }
     return n_computing;
   };
 

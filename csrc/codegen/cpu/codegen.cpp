@@ -144,6 +144,7 @@ class Variant {
   Result eval(const Value& v, const Tuple& t);
   Result eval_prim(const BoundSymbol& b, const std::string& name, const Tuple& t);
   Result reduce(const BoundSymbol& b);
+  Result eval_philox(const BoundSymbol& b, const std::string& name, const Tuple& t);
   std::string operand(const Value& v, const Tuple& t, DType t_compute, bool* inner);
   std::string load(size_t k, const Tuple& t);
   std::string store(const TensorMeta& m, size_t out, const Tuple& t, const std::string& value);
@@ -278,6 +279,7 @@ Result Variant::eval_prim(const BoundSymbol& b, const std::string& name, const T
     return eval(b.args[0], u);
   }
 
+  if (name == "uniform_philox" || name == "normal_philox") return eval_philox(b, name, t);
   if (name == "iota") {
     // start + step * i along its one dim (integer dtypes only, where that is arange's value exactly)
     DType it = out.dtype();
@@ -359,6 +361,38 @@ Result Variant::eval_prim(const BoundSymbol& b, const std::string& name, const T
     }
   } else {
     throw Unsupported{cat(b.sym->name(), " is not supported by the CPU code generator")};
+  }
+  return emit(rt, e, inner);
+}
+
+// A philox draw at one element: a function of (seed, offset, the element's row-major index), the
+// seed and offset read once per kernel (0-dim inputs) or constants.
+Result Variant::eval_philox(const BoundSymbol& b, const std::string& name, const Tuple& t) {
+  DType rt = b.output.dtype();
+  bool inner = false;
+  auto seed_arg = [&](const Value& v) {
+    if (!v.is_tensor()) return literal(v, DType::Int64);
+    Result r = eval(v, Tuple{});
+    inner = inner || r.inner;
+    return r.name;
+  };
+  std::string seed = seed_arg(b.args[1]), offset = seed_arg(b.args[2]);
+  Ix lin = t.linear ? *t.linear : [&] {
+    std::vector<std::string> strides;
+    for (int64_t s : contiguous_strides(b.output.shape())) strides.push_back(cat(s));
+    return linearize(t.ix, strides);
+  }();
+  inner = inner || lin.inner;
+  helpers.insert("philox");
+  std::string args = cat(seed, ", ", offset, ", ", lin.code);
+  std::string e;
+  if (name == "uniform_philox") {
+    helpers.insert("philox_uniform");
+    int bits = rt == DType::Float16 ? 11 : rt == DType::BFloat16 ? 8 : 24;
+    e = rt == DType::Float64 ? cat("philox_uniform_d(", args, ")") : cat("philox_uniform_f(", args, ", ", bits, ")");
+  } else {
+    helpers.insert("philox_normal");
+    e = rt == DType::Float64 ? cat("philox_normal_d(", args, ")") : round_half(rt, cat("philox_normal_f(", args, ")"));
   }
   return emit(rt, e, inner);
 }
@@ -674,6 +708,7 @@ bool can_fuse(const BoundSymbol& b) {
   if (name == "pow") return out != DType::Bool;
   if (name == "sum" || name == "prod") return is_floating(in) || in == DType::Int64;
   if (name == "amax" || name == "amin") return in != DType::Bool;
+  if (name == "uniform_philox" || name == "normal_philox") return is_floating(out);
   return false;
 }
 
