@@ -131,19 +131,21 @@ void cat_operands(const TraceBuilder& bb, const Value& v, int64_t dim, std::vect
 // (padded where it does not yet cover the dim): the split of q, k and v gets one cat in backward,
 // as eager's SplitBackward does, instead of three zero-filled copies and two additions.
 Value merge_adjacent(const TraceBuilder& bb, const Value& x, const Value& y) {
-  auto px = padded_piece(bb, x), py = padded_piece(bb, y);
-  if (!px || !py || px->dim != py->dim) return Value();
-  int64_t n = x.shape()[px->dim];
-  if (n - py->high == px->low) std::swap(px, py);
-  if (n - px->high != py->low) return Value();
+  auto ox = padded_piece(bb, x), oy = padded_piece(bb, y);
+  if (!ox || !oy || ox->dim != oy->dim) return Value();
+  // first: the piece nearer the dim's start
+  int64_t n = x.shape()[ox->dim];
+  const bool y_first = n - oy->high == ox->low;
+  const PaddedPiece first = y_first ? *oy : *ox, second = y_first ? *ox : *oy;
+  if (n - first.high != second.low) return Value();
   std::vector<Value> parts;
-  cat_operands(bb, px->source, px->dim, parts);
-  cat_operands(bb, py->source, px->dim, parts);
-  Value joined = ops::call("prims.cat", {Value::sequence(parts), ops::num(px->dim)});
-  if (px->low == 0 && py->high == 0) return joined;
+  cat_operands(bb, first.source, first.dim, parts);
+  cat_operands(bb, second.source, first.dim, parts);
+  Value joined = ops::call("prims.cat", {Value::sequence(parts), ops::num(first.dim)});
+  if (first.low == 0 && second.high == 0) return joined;
   std::vector<int64_t> widths(2 * static_cast<size_t>(x.rank()), 0);
-  widths[2 * px->dim] = px->low;
-  widths[2 * px->dim + 1] = py->high;
+  widths[2 * first.dim] = first.low;
+  widths[2 * first.dim + 1] = second.high;
   return ops::call("prims.pad", {joined, ops::fill_value(ops::num(0), x.dtype()), ops::int_list(widths)});
 }
 
