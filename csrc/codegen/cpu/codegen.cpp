@@ -109,9 +109,14 @@ struct Result {
 // One kernel variant: a function `run_<name>` over the parallel range.
 class Variant {
  public:
-  Variant(const BoundSymbol& region, bool contiguous) : region_(region), contiguous_(contiguous) {}
+  Variant(const BoundSymbol& region, bool contiguous, std::set<const ValueNode*> row_cached = {})
+      : region_(region), contiguous_(contiguous), row_cached_(std::move(row_cached)) {}
 
   std::string generate();
+
+  /// Values worth keeping in a row buffer: costly (a libm call) and computed at the reduction
+  /// operand's index in more than one of a reduction kernel's loops. Known after generate().
+  std::set<const ValueNode*> row_cache_candidates() const;
 
   // helpers the variant used, so the prelude defines only those
   std::set<std::string> helpers;
@@ -138,6 +143,20 @@ class Variant {
   Tuple red_tuple_;          // the reduction operand's index (inner)
   std::string red_outer_key_;  // the reduction result's index (outer)
   std::string red_loop_open_, red_loop_close_;
+  // row buffers: values computed once per outer index in one reduction loop and read back in the
+  // later ones (softmax's exp), instead of recomputed. The first generation records which values
+  // the loops share (loop ids per value); the second, given them as row_cached_, stores and loads.
+  std::string red_lin_;     // the reduced dims' linear index, the row buffers' index
+  int64_t red_numel_ = 0;   // elements per row buffer
+  int loop_id_ = -1;        // the reduction loop being generated
+  int next_loop_ = 0;
+  std::map<const ValueNode*, std::set<int>> loops_of_;
+  std::set<const ValueNode*> costly_;
+  std::set<std::string> costly_names_;
+  std::set<const ValueNode*> row_cached_;
+  std::map<const ValueNode*, std::string> row_buffer_;          // stored by a finished loop
+  std::vector<std::pair<const ValueNode*, std::string>>* row_pending_ = nullptr;  // by this one
+  std::vector<std::string> row_decls_;
 
   std::string fresh(const char* prefix) { return cat(prefix, counter_++); }
   Result emit(DType t, const std::string& expr, bool inner);
@@ -230,6 +249,14 @@ Result Variant::eval(const Value& v, const Tuple& t) {
     if (p == producer_.end()) throw Unsupported{cat("value ", v.name(), " is neither an input nor computed in the region")};
     const BoundSymbol& b = *p->second;
     std::string name = prim_name(b);
+    bool at_row = !red_lin_.empty() && inner_ && t.key() == red_tuple_.key();
+    if (at_row) {
+      if (auto rb = row_buffer_.find(v.node()); rb != row_buffer_.end()) {
+        r = emit(v.dtype(), cat(rb->second, "[", red_lin_, "]"), true);
+        memo_inner_[key] = r.name;
+        return r;
+      }
+    }
     if (kReductions.count(name)) {
       bool inner = false;
       for (const auto& i : t.ix) inner = inner || i.inner;
@@ -238,6 +265,17 @@ Result Variant::eval(const Value& v, const Tuple& t) {
       r = reduce(b);
     } else {
       r = eval_prim(b, name, t);
+      if (at_row && r.inner) {
+        loops_of_[v.node()].insert(loop_id_);
+        if (costly_names_.count(r.name)) costly_.insert(v.node());
+        if (row_cached_.count(v.node()) && row_pending_) {
+          std::string buf = cat("row", row_decls_.size());
+          row_decls_.push_back(cat(ctype(v.dtype()), " ", buf, "[",
+                                   red_numel_, "];"));
+          inner_->push_back(cat(buf, "[", red_lin_, "] = ", r.name, ";"));
+          row_pending_->push_back({v.node(), buf});
+        }
+      }
     }
   }
   (r.inner ? memo_inner_ : memo_outer_)[key] = r.name;
@@ -288,7 +326,13 @@ Result Variant::eval_prim(const BoundSymbol& b, const std::string& name, const T
       ot = b.args[i].dtype();
       break;
     }
-  auto arg = [&](size_t i, DType tc) { return operand(b.args[i], t, tc, &inner); };
+  bool costly = kFloatUnary.count(name) && name != "sqrt";
+  costly = costly || name == "fmod" || name == "atan2" || name == "hypot";
+  auto arg = [&](size_t i, DType tc) {
+    std::string x = operand(b.args[i], t, tc, &inner);
+    costly = costly || costly_names_.count(x);
+    return x;
+  };
   bool integral = !is_floating(ot);
   std::string e;
   if (name == "convert_element_type") {
@@ -348,11 +392,27 @@ Result Variant::eval_prim(const BoundSymbol& b, const std::string& name, const T
       e = round_half(rt, e);
     } else {
       e = round_half(rt, cat(math("pow", rt), "(", arg(0, rt), ", ", arg(1, rt), ")"));
+      costly = true;
     }
   } else {
     throw Unsupported{cat(b.sym->name(), " is not supported by the CPU code generator")};
   }
-  return emit(rt, e, inner);
+  Result r = emit(rt, e, inner);
+  if (costly && inner) costly_names_.insert(r.name);
+  return r;
+}
+
+std::set<const ValueNode*> Variant::row_cache_candidates() const {
+  std::set<const ValueNode*> out;
+  int64_t bytes = 0;
+  for (const auto& [node, loops] : loops_of_) {
+    if (loops.size() < 2 || !costly_.count(node)) continue;
+    // row buffers live on the stack of each thread: 64 KiB in all
+    bytes += red_numel_ * 8;
+    if (bytes > (int64_t{1} << 16)) break;
+    out.insert(node);
+  }
+  return out;
 }
 
 // The loop computing a reduction's accumulator, placed in the outer scope before whatever loop
@@ -380,8 +440,15 @@ Result Variant::reduce(const BoundSymbol& b) {
   memo_inner_.clear();
   std::vector<std::string> body;
   inner_ = &body;
+  int saved_loop = loop_id_;
+  loop_id_ = next_loop_++;
+  auto saved_pending = row_pending_;
+  std::vector<std::pair<const ValueNode*, std::string>> pending;
+  row_pending_ = &pending;
   Result x = eval(b.args[0], red_tuple_);
   inner_ = saved_inner;
+  loop_id_ = saved_loop;
+  row_pending_ = saved_pending;
   memo_inner_ = std::move(saved_memo);
   std::string combine, clause;
   if (name == "sum") combine = cat(acc, " += ", x.name, ";"), clause = cat("reduction(+:", acc, ")");
@@ -404,6 +471,7 @@ Result Variant::reduce(const BoundSymbol& b) {
   outer_.push_back(open);
   for (auto& l : body) outer_.push_back("  " + l);
   outer_.push_back(red_loop_close_);
+  for (const auto& [node, buf] : pending) row_buffer_[node] = buf;  // later loops read them
   if (nan_flag) outer_.push_back(cat("if (", acc, "_nan) ", acc, " = NAN;"));
   if (is_half(rt)) outer_.push_back(cat(acc, " = ", round_half(rt, acc), ";"));
   acc_[b.output.node()] = acc;
@@ -546,6 +614,15 @@ std::string Variant::generate() {
     for (size_t k = 0; k < dom.size(); ++k) dt.ix.push_back({cat("d", k), static_cast<bool>(dom_red[k])});
     if (contiguous_ && trailing) dt.linear = Ix{cat("(d0 * ", dom[1], " + d1)"), true};
     red_tuple_ = reshape_map(dt, dom, s);
+    {
+      std::vector<Ix> red_ix;
+      Shape red_dom;
+      for (int64_t k : inner_dims) red_ix.push_back(dt.ix[k]), red_dom.push_back(dom[k]);
+      std::vector<std::string> rs;
+      for (int64_t st : contiguous_strides(red_dom)) rs.push_back(cat(st));
+      red_lin_ = linearize(red_ix, rs).code;
+      red_numel_ = numel(red_dom);
+    }
     Tuple ot;  // the reduction result's index
     for (size_t k = 0; k < s.size(); ++k)
       if (!reduced[k]) ot.ix.push_back(red_tuple_.ix[k]);
@@ -590,6 +667,7 @@ std::string Variant::generate() {
     if (!full_outputs.empty()) {
       inner_ = &loop;
       memo_inner_.clear();
+      loop_id_ = next_loop_++;
       for (size_t k : full_outputs) {
         Tuple u = reshape_map(red_tuple_, s, p.outputs[k].shape());
         Result r = eval(p.outputs[k], u);
@@ -635,6 +713,7 @@ std::string Variant::generate() {
     strides.push_back(cat("  const int64_t ", s, " = strides[", off + d, "];"));
   }
   if (strides.empty()) strides.push_back("  (void)strides;");
+  for (const auto& d : row_decls_) strides.push_back("  " + d);
   lines.insert(lines.begin() + stride_line, strides.begin(), strides.end());
   for (auto& l : body) lines.push_back("  " + l);
   lines.push_back("}");
@@ -675,7 +754,10 @@ KernelSource generate(const BoundSymbol& region) {
   Plan p;
   try {
     p = plan(region);
-    Variant c(region, true), s(region, false);
+    Variant c0(region, true), s0(region, false);
+    contiguous = c0.generate();
+    strided = s0.generate();
+    Variant c(region, true, c0.row_cache_candidates()), s(region, false, s0.row_cache_candidates());
     contiguous = c.generate();
     strided = s.generate();
     helpers = c.helpers;
