@@ -156,6 +156,25 @@ def test_normalizations(shape):
     check(lambda x, w: F.rms_norm(x, (n,), w, eps=1e-6), x, w, rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.parametrize("dim", [-1, 0, (0, 2)])
+def test_row_buffers(dim):
+    # exp(x - max) is computed once per element and kept in a row buffer for the later loops
+    x = torch.randn(6, 7, 9)
+    region = cf.region_of(lambda x: torch.softmax(x, -1), x)
+    src = cf.kernel_source(region)
+    assert "row0[" in src and src.count("expf(") == 2 + 1  # once per variant, and its declaration
+
+    def two_sums(x):
+        e = (x - x.amax(dim, keepdim=True)).exp()
+        return e / e.sum(dim, keepdim=True), (e * x).sum(dim), e.sum(dim)
+
+    check(two_sums, x, rtol=1e-5, atol=1e-6)
+    fused = cf.fuse(two_sums, x)
+    xt = torch.randn(9, 7, 6).permute(2, 1, 0)  # strided variant
+    for g, w in zip(fused(xt), two_sums(xt)):
+        torch.testing.assert_close(g, w, rtol=1e-5, atol=1e-6)
+
+
 def test_softmax_half():
     x = torch.randn(32, 100, dtype=torch.bfloat16)
     check(lambda x: torch.softmax(x, -1), x)
@@ -274,3 +293,48 @@ def test_can_fuse():
     jf(torch.tensor([1]), torch.tensor([2]))
     trace = thunder.last_traces(jf)[-1]
     assert not all(cf.can_fuse(b) for b in trace.bound_symbols if b.sym.name.startswith("prims."))
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.float16, torch.bfloat16, torch.int64])
+def test_large_outputs_reuse_pooled_buffers(dtype):
+    x = (torch.randn(1 << 19) * 10).to(dtype)
+    fused = cf.fuse(lambda x: (x * 3 + 1, x > 2), x)
+    cf.clear_pool()
+    before = cf.pool_stats()
+    a, m = fused(x)  # a is pooled (at least 1 MiB); the bool mask only half the time
+    torch.testing.assert_close(a, x * 3 + 1)
+    assert torch.equal(m, x > 2) and a.is_contiguous() and a.dtype == dtype
+    kept = a.clone()
+    b, _ = fused(x + 1)  # a is alive: b must not share its memory
+    assert a.data_ptr() != b.data_ptr()
+    torch.testing.assert_close(a, kept)
+    torch.testing.assert_close(b, (x + 1) * 3 + 1)
+    ptr = b.data_ptr()
+    del b, _
+    c, _ = fused(x)  # b's buffer came back to the pool and is reused
+    assert c.data_ptr() == ptr
+    torch.testing.assert_close(c, x * 3 + 1)
+    s = cf.pool_stats()
+    assert s["reused"] > before["reused"]
+    c.add_(1)  # an ordinary tensor: in-place ops and autograd work on it
+    torch.testing.assert_close(c, x * 3 + 2)
+
+
+def test_pool_limit():
+    x = torch.randn(1 << 19)
+    fused = cf.fuse(lambda x: x * 3 + 1, x)
+    limit = cf.pool_stats()["limit_bytes"]
+    try:
+        cf.set_pool_limit(0)
+        assert cf.pool_stats()["held_bytes"] == 0
+        a = fused(x)
+        del a
+        assert cf.pool_stats()["held_bytes"] == 0  # freed, not kept
+        cf.set_pool_limit(limit)
+        a = fused(x)
+        del a
+        assert cf.pool_stats()["held_bytes"] >= x.numel() * 4
+        cf.clear_pool()
+        assert cf.pool_stats()["held_bytes"] == 0
+    finally:
+        cf.set_pool_limit(limit)

@@ -216,7 +216,9 @@ class Pool {
       workers_.back().detach();
     }
   }
-  // Runs fn over [0, range) in `threads_` parts, the calling thread taking the first.
+  // Runs fn over [0, range): the calling thread and the workers take chunks of it in turn until
+  // none are left. Several chunks per thread rather than one part each, so a thread that the OS
+  // delays (the machine is shared) leaves its share to the others instead of holding up the launch.
   void run(KernelFn fn, void* const* data, const int64_t* strides, int64_t range) {
     if (::getpid() != pid_) {
       // a forked child has none of its parent's workers
@@ -228,14 +230,17 @@ class Pool {
     }
     std::lock_guard<std::mutex> run_lock(run_mutex_);
     int parts = static_cast<int>(std::min<int64_t>(threads_, range));
+    int64_t chunk = (range + parts * kChunksPerThread - 1) / (parts * kChunksPerThread);
+    if (chunk > 64) chunk = (chunk + 63) / 64 * 64;  // whole cache lines of f32 elements
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      fn_ = fn, data_ = data, strides_ = strides, range_ = range, parts_ = parts;
+      fn_ = fn, data_ = data, strides_ = strides, range_ = range, parts_ = parts, chunk_ = chunk;
+      next_.store(0, std::memory_order_relaxed);
       pending_ = parts - 1;
       ++generation_;
     }
     cv_.notify_all();
-    fn(data, strides, 0, range / parts);
+    run_chunks(fn, data, strides, range, chunk);
     std::unique_lock<std::mutex> lock(mutex_);
     done_.wait(lock, [&] { return pending_ == 0; });
   }
@@ -250,13 +255,22 @@ class Pool {
       seen = generation_;
       if (id >= parts_) continue;
       KernelFn fn = fn_;
-      int64_t begin = range_ * id / parts_, end = range_ * (id + 1) / parts_;
+      int64_t range = range_, chunk = chunk_;
       auto data = data_;
       auto strides = strides_;
       lock.unlock();
-      fn(data, strides, begin, end);
+      run_chunks(fn, data, strides, range, chunk);
       lock.lock();
       if (--pending_ == 0) done_.notify_one();
+    }
+  }
+
+  static constexpr int kChunksPerThread = 8;
+  void run_chunks(KernelFn fn, void* const* data, const int64_t* strides, int64_t range, int64_t chunk) {
+    for (;;) {
+      int64_t begin = next_.fetch_add(1, std::memory_order_relaxed) * chunk;
+      if (begin >= range) return;
+      fn(data, strides, begin, std::min(range, begin + chunk));
     }
   }
 
@@ -272,6 +286,8 @@ class Pool {
   const int64_t* strides_ = nullptr;
   int64_t range_ = 0;
   int parts_ = 1;
+  int64_t chunk_ = 1;
+  std::atomic<int64_t> next_{0};  // the next chunk to take
   int pending_ = 0;
 };
 
