@@ -49,6 +49,14 @@ def test_large_chain_runs_on_threads():
     check(chain, x, y)
 
 
+def test_threads_take_uneven_chunks():
+    # ranges that do not split evenly into the pool's chunks, for elementwise and reduction kernels
+    x = torch.randn(300, 1001)
+    check(lambda x: torch.softmax(x, -1), x)
+    check(lambda x: torch.tanh(x * 2) + 1, x)
+    check(lambda x: torch.logsumexp(x, 0), x, rtol=1e-5, atol=1e-5)
+
+
 def test_unary_math():
     x = torch.rand(64) * 0.9 + 0.05
     check(lambda x: (torch.log(x) + torch.log1p(x) + torch.log2(x) + torch.log10(x) + torch.sqrt(x) + torch.sin(x)
