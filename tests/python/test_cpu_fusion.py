@@ -328,6 +328,13 @@ def test_large_outputs_reuse_pooled_buffers(dtype):
     torch.testing.assert_close(c, x * 3 + 2)
 
 
+def test_pooled_outputs_of_narrow_dtypes():
+    x = torch.randn(1 << 21)  # 2 MiB outputs of one-byte dtypes
+    for dtype in (torch.uint8, torch.int8):
+        torch.testing.assert_close(cf.fuse(lambda x: (x * 100).to(dtype), x)(x), (x * 100).to(dtype))
+    assert torch.equal(cf.fuse(lambda x: x > 0.5, x)(x), x > 0.5)
+
+
 def test_pool_limit():
     x = torch.randn(1 << 19)
     fused = cf.fuse(lambda x: x * 3 + 1, x)
