@@ -61,6 +61,7 @@ Trace partition_fusions(const Trace& t, const std::vector<Executor>& executors) 
   // what each region's members read from outside it: a region runs as one unit, so whatever one
   // member waits for, the whole region waits for (and regions grow after their readers are seen)
   std::vector<GroupSet> group_deps;
+  std::vector<char> read_outside;  // per region: whether a call outside it has read its values
   std::vector<std::vector<size_t>> producers(n);
   GroupSet all_so_far;  // every region so far, which a barrier depends on
   GroupSet barrier;     // the last barrier's dependences: regions before it are closed
@@ -82,7 +83,15 @@ Trace partition_fusions(const Trace& t, const std::vector<Executor>& executors) 
     const Executor* ex = nullptr;
     if (auto it = fusion_by_name.find(executor_of(*b.sym)); it != fusion_by_name.end() && detail::original_of(*b.sym))
       ex = it->second;
+    // a region whose values a call outside it reads is closed to calls that read none of its
+    // values: joining it would make them wait for that reader's inputs, and a later call reading
+    // both could then join neither
+    auto note_readers = [&](int g) {
+      for (size_t p : producers[i])
+        if (group[p] >= 0 && group[p] != g) read_outside[group[p]] = 1;
+    };
     if (!ex) {
+      note_readers(-1);
       deps[i] = std::move(d);
       continue;
     }
@@ -120,13 +129,15 @@ Trace partition_fusions(const Trace& t, const std::vector<Executor>& executors) 
     for (auto it = producers[i].rbegin(); it != producers[i].rend() && chosen < 0; ++it)
       if (group[*it] >= 0 && safe(group[*it])) chosen = group[*it];
     for (int g = static_cast<int>(groups.size()) - 1; g >= 0 && chosen < 0; --g)
-      if (safe(g)) chosen = g;
+      if (!read_outside[g] && safe(g)) chosen = g;
     if (chosen < 0) {
       chosen = static_cast<int>(groups.size());
       groups.push_back(Group{ex, device, {}});
       group_deps.emplace_back();
+      read_outside.push_back(0);
       all_so_far.push_back(chosen);  // ids grow, so the set stays sorted
     }
+    note_readers(chosen);
     group[i] = chosen;
     groups[chosen].members.push_back(i);
     reduction_root[i] = b.sym->fusion() == FusionClass::Reduction;
@@ -241,6 +252,26 @@ Trace partition_fusions(const Trace& t, const std::vector<Executor>& executors) 
     return n_computing;
   };
 
+  // Reshapes, permutes and expands at a region's end, read only outside it, run after it as views
+  // of its output: a kernel writing a permuted or broadcast layout writes strided (or more) memory,
+  // where torch's view costs nothing and a matmul reads the transposed layout as it is.
+  auto split_trailing_views = [&](const std::vector<size_t>& piece) {
+    std::unordered_set<size_t> in_piece(piece.begin(), piece.end()), moved;
+    for (auto it = piece.rbegin(); it != piece.rend(); ++it) {
+      const std::string& name = detail::original_of(*bsyms[*it].sym)->name();
+      if (name != "prims.reshape" && name != "prims.permute" && name != "prims.expand") continue;
+      bool only_outside = true;
+      for (const auto& p : bsyms[*it].output_proxies())
+        if (auto r = readers.find(p.node()); r != readers.end())
+          for (size_t reader : r->second) only_outside = only_outside && (!in_piece.count(reader) || moved.count(reader));
+      if (only_outside) moved.insert(*it);
+    }
+    std::pair<std::vector<size_t>, std::vector<size_t>> split;
+    for (size_t i : piece) (moved.count(i) ? split.second : split.first).push_back(i);
+    if (computing_prims(split.first) == 0) return std::make_pair(piece, std::vector<size_t>{});
+    return split;
+  };
+
   Trace out = t;
   out.header = "Fusion";
   out.bound_symbols.clear();
@@ -261,11 +292,18 @@ Trace partition_fusions(const Trace& t, const std::vector<Executor>& executors) 
         }
         continue;
       }
-      BoundSymbol region = make_region(piece);
-      if (region.output.items().empty()) continue;  // nothing it computes is used
-      std::string name = ex.name + std::to_string(counters[ex.name]++);
-      region.sym = &detail::region_symbol(name, ex.name, region.output.items());
-      out.bound_symbols.push_back(std::move(region));
+      auto [kept, after] = split_trailing_views(piece);
+      BoundSymbol region = make_region(kept);
+      if (!region.output.items().empty()) {  // else nothing it computes is used
+        std::string name = ex.name + std::to_string(counters[ex.name]++);
+        region.sym = &detail::region_symbol(name, ex.name, region.output.items());
+        out.bound_symbols.push_back(std::move(region));
+      }
+      for (size_t i : after) {
+        BoundSymbol b = bsyms[i];
+        b.sym = detail::original_of(*b.sym);
+        out.bound_symbols.push_back(std::move(b));
+      }
     }
   }
   return out;

@@ -129,6 +129,14 @@ Value TraceBuilder::record(const Symbol& sym, std::vector<Value> positional, con
   return record(sym.bind(std::move(positional), kwargs));
 }
 
+const BoundSymbol* TraceBuilder::producer(const Value& v) const {
+  const auto& calls = scopes_.back();
+  for (auto it = calls.rbegin(); it != calls.rend(); ++it)
+    for (const auto& p : it->output_proxies())
+      if (p.node() == v.node()) return &*it;
+  return nullptr;
+}
+
 Value TraceBuilder::record(const Args& args) {
   const Symbol& sym = args.symbol();
   scopes_.emplace_back();

@@ -77,6 +77,8 @@ class TraceBuilder {
   void set_location(SourceLoc loc) { loc_ = std::move(loc); }
   void set_output(Value v) { output_ = std::move(v); }
   const std::vector<Value>& inputs() const { return inputs_; }
+  /// The call recorded at the current level that defines `v` (searched from the latest), or null.
+  const BoundSymbol* producer(const Value& v) const;
   /// The recorded program. The builder is left empty.
   Trace finish(std::string header = "Tracing");
 

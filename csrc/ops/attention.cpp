@@ -1,5 +1,10 @@
 // scaled_dot_product_attention as an opaque library call (flash and memory-efficient kernels sit
-// behind it), with a meta rule for its shapes, dtypes and mask.
+// behind it), with a meta rule for its shapes, dtypes and mask. On the CPU, where torch's flash
+// kernel takes the inputs, the call is that kernel itself: it returns the row log-sum-exp as well,
+// so backward runs torch's flash backward on saved values instead of recomputing the forward.
+#include <cmath>
+#include <limits>
+
 #include "ir/error.h"
 #include "ops/nn_util.h"
 
@@ -59,6 +64,39 @@ Value sdpa_meta(const Value& q, const Value& k, const Value& v, const std::optio
   return new_tensor(out, q.dtype(), q.meta().device);
 }
 
+// Whether torch's CPU flash kernel computes this attention exactly as F.scaled_dot_product_attention
+// does: 4-D inputs of one batch and heads shape (the kernel does not broadcast them), one head size
+// for query and value, no empty sequence, and a mask of the query's dtype or bool (made additive).
+bool cpu_flash_applies(const Value& q, const Value& k, const Value& v, const std::optional<Value>& mask, bool gqa) {
+  if (q.meta().device.type != DeviceType::CPU || gqa) return false;
+  if (q.rank() != 4 || k.rank() != 4 || v.rank() != 4) return false;
+  if (batch_of(q) != batch_of(k) || batch_of(k) != batch_of(v)) return false;
+  if (q.shape()[3] != v.shape()[3] || q.shape()[2] == 0 || k.shape()[2] == 0 || numel(q.shape()) == 0) return false;
+  DType dt = q.dtype();
+  if (dt != DType::Float32 && dt != DType::Float64 && dt != DType::BFloat16 && dt != DType::Float16) return false;
+  return !mask || mask->dtype() == dt || mask->dtype() == DType::Bool;
+}
+
+// The flash kernel's inputs: the head dim must have stride 1 (the kernel reads garbage otherwise).
+constexpr const char* kUnitStride = "(lambda t: t if t is None or t.stride(-1) == 1 else t.contiguous())";
+
+// The gradient of an additive float mask, from the saved log-sum-exp: dS = P * (dP - rowsum(g * out))
+// with P = exp(scores - lse) and dP = g v^T, summed to the mask's shape. Dead code unless the mask
+// requires grad.
+Value mask_gradient(const Args& a, const Value& out, const Value& lse, const Value& g) {
+  using namespace pm;
+  const Value &q = a[0], &k = a[1], &v = a[2], &mask = a[3];
+  DType dt = q.dtype();
+  double scale = a[5].is_none() ? 1.0 / std::sqrt(static_cast<double>(q.shape().back())) : a[5].as_double();
+  Value scores = call("prims.matmul", {q, transpose_last(k)}) * scale;
+  scores = scores + broadcast_to(mask, scores.shape());
+  Value rows = broadcast_to(reshape_to(convert(lse, dt), {q.shape()[0], q.shape()[1], q.shape()[2], 1}), scores.shape());
+  Value p = pm::exp(scores - rows);
+  Value dp = call("prims.matmul", {g, transpose_last(v)});
+  Value d = broadcast_to(nn::sum(g * out, {3}, true), dp.shape());
+  return sum_to_shape(p * (dp - d), mask.shape());
+}
+
 }  // namespace
 
 void register_nn_attention(Registry& r) {
@@ -70,6 +108,42 @@ void register_nn_attention(Registry& r) {
                  "**({'enable_gqa': True} if enable_gqa else {}))",
          .impl = [](const Args& a) {
            return sdpa_meta(a.tensor(0), a.tensor(1), a.tensor(2), a.opt_tensor(3), a.bool_(4), a.bool_(6));
+         }});
+
+  // torch's CPU flash kernel: (output, logsumexp), the log-sum-exp of shape [B, H, L] in float32 (float64
+// for float64 inputs)
+  r.add({.schema = "prims.sdpa_flash_cpu(query, key, value, attn_mask, is_causal, scale)",
+         .fusion = FusionClass::Opaque,
+         .aten = std::string("lambda q, k, v, attn_mask, is_causal, scale, u=") + kUnitStride +
+                 ": torch.ops.aten._scaled_dot_product_flash_attention_for_cpu(u(q), u(k), u(v), 0.0, is_causal, "
+                 "attn_mask=attn_mask, scale=scale)",
+         .impl = [](const Args& a) {
+           const Value& q = a.tensor(0);
+           Value out = sdpa_meta(q, a.tensor(1), a.tensor(2), a.opt_tensor(3), a.bool_(4), false);
+           Shape lse(q.shape().begin(), q.shape().end() - 1);
+           DType lse_dtype = q.dtype() == DType::Float64 ? DType::Float64 : DType::Float32;
+           return Value::sequence({out, new_tensor(lse, lse_dtype, q.meta().device)});
+         },
+         .vjp = [](const Args& a, const Value& out, const Value& g) -> std::vector<Value> {
+           Value go = cotangent_at(g, 0);
+           if (!go) return {};
+           const Value &o = out.items().at(0), &lse = out.items().at(1);
+           Value grads = call("prims.sdpa_flash_cpu_backward", {go, a[0], a[1], a[2], o, lse, a[3], a[4], a[5]});
+           Value gmask = a[3].is_tensor() ? mask_gradient(a, o, lse, go) : Value();
+           return {grads.items().at(0), grads.items().at(1), grads.items().at(2), gmask};
+         }});
+  r.add({.schema = "prims.sdpa_flash_cpu_backward(grad, query, key, value, out, logsumexp, attn_mask, is_causal, scale)",
+         .fusion = FusionClass::Opaque,
+         .aten = std::string("lambda g, q, k, v, out, lse, attn_mask, is_causal, scale, u=") + kUnitStride +
+                 ": torch.ops.aten._scaled_dot_product_flash_attention_for_cpu_backward(u(g), u(q), u(k), u(v), u(out), "
+                 "lse, 0.0, is_causal, attn_mask=attn_mask, scale=scale)",
+         .impl = [](const Args& a) {
+           std::vector<Value> grads;
+           for (size_t i = 1; i <= 3; ++i) {
+             const Value& t = a.tensor(i);
+             grads.push_back(new_tensor(t.shape(), t.dtype(), t.meta().device));
+           }
+           return Value::sequence(grads);
          }});
 
   r.add({.schema = "scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, *, "
@@ -86,6 +160,19 @@ void register_nn_attention(Registry& r) {
            std::optional<Value> mask = a.opt_tensor(3);
            bool causal = a.bool_(5), gqa = a.bool_(7);
            sdpa_meta(a.tensor(0), a.tensor(1), a.tensor(2), mask, causal, gqa);
+           if (cpu_flash_applies(a.tensor(0), a.tensor(1), a.tensor(2), mask, gqa)) {
+             Value m = a[3];
+             // torch turns a bool mask into an additive one the same way (0 where kept, -inf elsewhere)
+             if (mask && mask->dtype() == DType::Bool)
+               m = convert(call("where", {*mask, num(0.0), num(-std::numeric_limits<double>::infinity())}), a.tensor(0).dtype());
+             // the kernel takes a 2-D or 4-D mask
+             if (mask && mask->rank() != 2 && mask->rank() != 4) {
+               Shape four(4 - mask->rank(), 1);
+               four.insert(four.end(), mask->shape().begin(), mask->shape().end());
+               m = reshape_to(m, four);
+             }
+             return call("prims.sdpa_flash_cpu", {a[0], a[1], a[2], m, Value::constant(causal), a[6]}).items().at(0);
+           }
            return call("prims.scaled_dot_product_attention",
                        {a[0], a[1], a[2], a[3], Value::constant(causal), a[6], Value::constant(gqa)});
          }});

@@ -445,7 +445,7 @@ void register_indexing(Registry& r) {
          .aten = "torch.gather",
          .impl = gather_meta,
          .vjp = [](const Args& a, const Value&, const Value& g) -> std::vector<Value> {
-           return {call("prims.scatter_add", {zeros_like(a[0]), a[1], a[2], g}), Value(), Value()};
+           return {gather_vjp(a[0], a.int_(1), a[2], g), Value(), Value()};
          }});
   r.add({.schema = "prims.scatter(a, dim, index, src)",
          .aten = "torch.scatter",

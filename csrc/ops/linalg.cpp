@@ -110,13 +110,21 @@ void register_linalg(Registry& r) {
            using namespace pm;
            return y + broadcast_to(*b, y.shape());
          },
-         // matmul's rule on (input, weight^T); the bias sums the cotangent over the batch
+         // matmul's rule on (input, weight^T) for the input; the weight's as eager computes it,
+         // g^T @ input over the flattened batch, which comes out in the weight's own [out, in]
+         // layout (a transposed result would make every gradient accumulation a strided copy); the
+         // bias sums the cotangent over the batch
          .vjp = [](const Args& a, const Value& y, const Value& g) -> std::vector<Value> {
-           const Value& w = a[1];
+           const Value &x = a[0], &w = a[1];
            Value wt = w.rank() == 2 ? permute(w, {1, 0}) : w;
            const Symbol& mm = op_table().at("prims.matmul");
-           std::vector<Value> gs = mm.vjp()(Args(mm, {a[0], wt}), y, g);
-           Value gw = w.rank() == 2 ? permute(gs[1], {1, 0}) : gs[1];
+           std::vector<Value> gs = mm.vjp()(Args(mm, {x, wt}), y, g);
+           Value gw = gs[1];
+           if (w.rank() == 2) {
+             int64_t out = w.shape()[0], in = w.shape()[1], rows = 1;
+             for (int64_t d = 0; d + 1 < x.rank(); ++d) rows *= x.shape()[d];
+             gw = call("prims.matmul", {transpose_last(reshape_to(g, {rows, out})), reshape_to(x, {rows, in})});
+           }
            return {gs[0], gw, a[2].is_tensor() ? sum_to_shape(g, a[2].shape()) : Value()};
          }});
 

@@ -54,7 +54,7 @@ void register_index_prims(Registry& r) {
            return new_tensor(idx.shape(), t.dtype(), t.meta().device);
          },
          .vjp = [](const Args& a, const Value&, const Value& g) -> std::vector<Value> {
-           return {call("prims.scatter_add", {zeros_like(a[0]), a[2], a[1], g}), Value(), Value()};
+           return {gather_vjp(a[0], a.int_(2), a[1], g), Value(), Value()};
          }});
 }
 
@@ -62,6 +62,14 @@ void register_index_prims(Registry& r) {
 
 void register_nn_index(Registry& r) {
   register_index_prims(r);
+
+  r.add({.schema = "prims.embedding_backward(grad, indices, num_weights, padding_idx, scale_grad_by_freq)",
+         .fusion = FusionClass::Opaque,
+         .aten = "torch.ops.aten.embedding_dense_backward",
+         .impl = [](const Args& a) {
+           const Value& g = a.tensor(0);
+           return new_tensor({a.int_(2), g.shape().back()}, g.dtype(), g.meta().device);
+         }});
 
   r.add({.schema = "embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, "
                    "scale_grad_by_freq=False, sparse=False)",
@@ -88,19 +96,14 @@ void register_nn_index(Registry& r) {
            out.push_back(w.shape()[1]);
            return nn::reshape(rows, out);
          },
-         // the rows' cotangents added into a zero weight; padding_idx's row gets none
+         // torch's own embedding_dense_backward: the rows' cotangents summed per index (in parallel over
+         // the weight's rows), padding_idx's row left zero, scaled by inverse frequency when asked
          .vjp = [](const Args& a, const Value&, const Value& g) -> std::vector<Value> {
-           THUNDER_CHECK(!a[5].as_bool() && !a[6].as_bool(), NotImplemented,
-                         "embedding: the gradient with scale_grad_by_freq=True or sparse=True is not supported yet");
+           THUNDER_CHECK(!a[6].as_bool(), NotImplemented,
+                         "embedding: the gradient with sparse=True is not supported yet");
            const Value& w = a[1];
-           int64_t n = numel(a[0].shape()), d = w.shape()[1];
-           Value idx = reshape_to(convert(a[0], DType::Int64), {n, 1});
-           Value rows = reshape_to(g, {n, d});
-           if (!a[2].is_none()) {
-             int64_t p = wrap_dim(a.int_(2), w.shape()[0]);
-             rows = pm::where(broadcast_to(pm::eq(idx, num(p)), {n, d}), zeros_like(rows), rows);
-           }
-           return {Value(), call("prims.scatter_add", {zeros_like(w), num(0), broadcast_to(idx, {n, d}), rows})};
+           Value padding = num(a[2].is_none() ? -1 : wrap_dim(a.int_(2), w.shape()[0]));
+           return {Value(), call("prims.embedding_backward", {g, a[0], num(w.shape()[0]), padding, a[5]})};
          }});
 
   r.add({.schema = "one_hot(tensor, num_classes=-1)",

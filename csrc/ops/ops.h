@@ -131,6 +131,9 @@ Value sum_to_shape(const Value& g, const Shape& shape);
 /// The VJP of a reduction over `dims` (sorted) without keepdim: g with the reduced dims put back
 /// as 1s, expanded to `shape`.
 Value unreduce(const Value& g, const std::vector<int64_t>& dims, const Shape& shape);
+/// The VJP of gathering `index` from `a` along `dim`: g added back where it was read (a scatter_add
+/// into zeros, or an elementwise select when the index has one entry per row).
+Value gather_vjp(const Value& a, int64_t dim, const Value& index, const Value& g);
 /// Swaps the last two dims (rank >= 2).
 Value transpose_last(const Value& x);
 /// The cotangent `g` of a call's output (a sequence for multi-output ops) at position i, or null.

@@ -156,6 +156,20 @@ Value zeros_like(const Value& t) {
                              Value::constant(t.meta().device)});
 }
 
+Value gather_vjp(const Value& a, int64_t dim, const Value& index, const Value& g) {
+  Shape one = a.shape();
+  if (dim < a.rank()) one[dim] = 1;
+  if (dim >= a.rank() || index.shape() != one || a.shape()[dim] == 0)
+    return call("prims.scatter_add", {zeros_like(a), num(dim), index, g});
+  // one index per row: the cotangent where the row's position equals its index, else zero; an
+  // elementwise form (no zero fill, no scatter) that fuses with what consumes it
+  Shape column(a.rank(), 1);
+  column[dim] = a.shape()[dim];
+  Value positions = broadcast_to(reshape_to(iota(a.shape()[dim], 0, 1, DType::Int64, a.meta().device), column), a.shape());
+  Value hit = pm::eq(positions, broadcast_to(convert(index, DType::Int64), a.shape()));
+  return pm::where(hit, broadcast_to(g, a.shape()), fill_value(num(0), g.dtype()));
+}
+
 Value sum_to_shape(const Value& g, const Shape& shape) {
   if (g.shape() == shape) return g;
   int64_t lead = g.rank() - static_cast<int64_t>(shape.size());

@@ -5,6 +5,7 @@
 // cotangents of values used several times summed. Whatever forward value backward reads is saved.
 #include "transforms/grad.h"
 
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -92,13 +93,70 @@ std::vector<Value> tensor_leaves(const Value& out) {
   return leaves;
 }
 
+// A cotangent that is another zero-padded along one dim: the slice VJP's form (split, chunk,
+// narrow and getitem all slice).
+struct PaddedPiece {
+  Value source;
+  int64_t dim = -1, low = 0, high = 0;
+};
+
+std::optional<PaddedPiece> padded_piece(const TraceBuilder& bb, const Value& v) {
+  const BoundSymbol* b = bb.producer(v);
+  if (!b || b->sym->name() != "prims.pad" || !b->args.at(1).is_constant() || !b->args[1].is_number() ||
+      b->args[1].as_double() != 0.0)
+    return std::nullopt;
+  PaddedPiece piece{b->args[0]};
+  const auto& widths = b->args.at(2).items();
+  for (size_t d = 0; d < widths.size() / 2; ++d) {
+    int64_t lo = widths[2 * d].as_int(), hi = widths[2 * d + 1].as_int();
+    if (lo == 0 && hi == 0) continue;
+    if (lo < 0 || hi < 0 || piece.dim != -1) return std::nullopt;
+    piece = {b->args[0], static_cast<int64_t>(d), lo, hi};
+  }
+  if (piece.dim == -1) return std::nullopt;
+  return piece;
+}
+
+// The operands of a concatenation along `dim` that makes `v` (v itself when it is not one).
+void cat_operands(const TraceBuilder& bb, const Value& v, int64_t dim, std::vector<Value>& out) {
+  const BoundSymbol* b = bb.producer(v);
+  if (b && b->sym->name() == "prims.cat" && b->args.at(1).as_int() == dim) {
+    for (const auto& item : b->args[0].items()) out.push_back(item);
+    return;
+  }
+  out.push_back(v);
+}
+
+// The sum of two zero-padded pieces that sit side by side along one dim, as one concatenation
+// (padded where it does not yet cover the dim): the split of q, k and v gets one cat in backward,
+// as eager's SplitBackward does, instead of three zero-filled copies and two additions.
+Value merge_adjacent(const TraceBuilder& bb, const Value& x, const Value& y) {
+  auto px = padded_piece(bb, x), py = padded_piece(bb, y);
+  if (!px || !py || px->dim != py->dim) return Value();
+  int64_t n = x.shape()[px->dim];
+  if (n - py->high == px->low) std::swap(px, py);
+  if (n - px->high != py->low) return Value();
+  std::vector<Value> parts;
+  cat_operands(bb, px->source, px->dim, parts);
+  cat_operands(bb, py->source, px->dim, parts);
+  Value joined = ops::call("prims.cat", {Value::sequence(parts), ops::num(px->dim)});
+  if (px->low == 0 && py->high == 0) return joined;
+  std::vector<int64_t> widths(2 * static_cast<size_t>(x.rank()), 0);
+  widths[2 * px->dim] = px->low;
+  widths[2 * px->dim + 1] = py->high;
+  return ops::call("prims.pad", {joined, ops::fill_value(ops::num(0), x.dtype()), ops::int_list(widths)});
+}
+
 class Cotangents {
  public:
+  explicit Cotangents(const TraceBuilder& bb) : bb_(bb) {}
   void add(const Value& p, const Value& c) {
     THUNDER_ASSERT(c.is_tensor() && c.shape() == p.shape() && c.dtype() == p.dtype(), "grad: the cotangent ",
                    c.is_tensor() ? c.meta().str() : type_name(c), " does not match ", p.name(), ": ", p.meta().str());
     auto [it, fresh] = map_.emplace(p.node(), c);
-    if (!fresh) it->second = ops::call("prims.add", {it->second, c});
+    if (fresh) return;
+    Value merged = merge_adjacent(bb_, it->second, c);
+    it->second = merged ? merged : ops::call("prims.add", {it->second, c});
   }
   Value get(const Value& p) const {
     auto it = map_.find(p.node());
@@ -106,6 +164,7 @@ class Cotangents {
   }
 
  private:
+  const TraceBuilder& bb_;
   std::unordered_map<const ValueNode*, Value> map_;
 };
 
@@ -169,7 +228,7 @@ GradTraces grad_transform(const Trace& t) {
   GradTraces out;
   TraceBuilder bb;
   bb.reserve_names(t.names());
-  Cotangents cot;
+  Cotangents cot(bb);
   {
     TraceBuilder::Scope scope(bb);
     std::vector<Value> leaves = tensor_leaves(t.output);

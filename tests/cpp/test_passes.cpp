@@ -230,17 +230,50 @@ TEST(Fusion, ViewsInsideAndIndependentWorkJoinsAnEarlierRegion) {
   Trace t = fused(b.finish());
   EXPECT_EQ(t.str(), R"(# Constructed by Fusion
 import torch
+from thunder import prims
 
 def computation(x, y):
   # x: "cpu f32[2, 3]"
   # y: "cpu f32[3, 2]"
-  [t3, t4] = fuse0(x, y)  # t3: "cpu f32[2, 3]", t4: "cpu f32[3, 2]"
+  [t2, t4] = fuse0(x, y)  # t2: "cpu f32[3, 2]", t4: "cpu f32[3, 2]"
     # t0 = prims.exp(x)
     # t1 = prims.reshape(t0, [3, 2])
     # t2 = prims.sin(y)
-    # t3 = prims.permute(t2, [1, 0])
     # t4 = prims.add(t1, y)
+  t3 = prims.permute(t2, [1, 0])  # t3: "cpu f32[2, 3]"
   return (t4, t3)
+)");
+}
+
+// A region's trailing view read only outside it runs after it, as a view of its output; a call
+// that reads none of a region's values does not join a region whose values are already read outside
+// it (the matmul here), so the multiply reading both can join it.
+TEST(Fusion, TrailingViewsLeaveAndClosedRegionsStayClosed) {
+  TraceBuilder b;
+  TraceBuilder::Scope s(b);
+  Value x = input(b, "x", {2, 3});
+  Value y = input(b, "y", {2, 3});
+  Value w = input(b, "w", {3, 3});
+  Value m = op("matmul", {op("exp", {x}), w});
+  Value c = op("sin", {op("cos", {y})});
+  b.set_output(op("mul", {m, c}));
+  Trace t = fused(b.finish());
+  EXPECT_EQ(t.str(), R"(# Constructed by Fusion
+import torch
+
+def computation(x, y, w):
+  # x: "cpu f32[2, 3]"
+  # y: "cpu f32[2, 3]"
+  # w: "cpu f32[3, 3]"
+  [t0] = fuse0(x)  # t0: "cpu f32[2, 3]"
+    # t0 = prims.exp(x)
+  t1 = torch.matmul(t0, w)  # t1: "cpu f32[2, 3]"
+    # t1 = prims.matmul(t0, w)
+  [t4] = fuse1(y, t1)  # t4: "cpu f32[2, 3]"
+    # t2 = prims.cos(y)
+    # t3 = prims.sin(t2)
+    # t4 = prims.mul(t1, t3)
+  return t4
 )");
 }
 

@@ -1,0 +1,151 @@
+"""The forms backward takes for common training ops: library backward kernels on saved values
+(attention, embedding), a select instead of a scatter for one index per row (cross-entropy), and
+one concatenation for the pieces of a split. Gradients are checked against eager; the traces are
+checked for the form."""
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+import thunder
+
+
+def grads_of(fn, inputs, seed=1):
+    for x in inputs:
+        x.grad = None
+    out = fn(*inputs)
+    torch.manual_seed(seed)
+    (out * torch.randn_like(out)).sum().backward()
+    return out.detach(), [None if x.grad is None else x.grad.clone() for x in inputs]
+
+
+def check_against_eager(fn, inputs, **tol):
+    """fn's output and the inputs' grads under thunder.jit match eager's; returns the jitted fn."""
+    expected_out, expected = grads_of(fn, inputs)
+    jf = thunder.jit(fn)
+    out, got = grads_of(jf, inputs)
+    torch.testing.assert_close(out, expected_out, **tol)
+    for g, e in zip(got, expected):
+        assert (g is None) == (e is None)
+        if e is not None:
+            torch.testing.assert_close(g, e, **tol)
+    return jf
+
+
+def backward_text(jf):
+    return str(thunder.last_backward_traces(jf)[0])
+
+
+def leaf(*shape, dtype=torch.float64, requires_grad=True, seed=0):
+    torch.manual_seed(seed)
+    return torch.randn(*shape, dtype=dtype).requires_grad_(requires_grad)
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+@pytest.mark.parametrize("case", ["causal", "float_mask", "bool_mask", "scale", "plain"])
+def test_cpu_attention_backward_uses_the_flash_kernel_on_saved_values(dtype, case):
+    q, k, v = leaf(2, 3, 5, 8, dtype=dtype), leaf(2, 3, 7, 8, dtype=dtype, seed=1), leaf(2, 3, 7, 8, dtype=dtype, seed=2)
+    inputs = [q, k, v]
+    if case == "causal":
+        fn = lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True)  # noqa: E731
+    elif case == "float_mask":
+        # a learned additive bias: its gradient comes from the saved log-sum-exp
+        inputs.append(leaf(3, 5, 7, dtype=dtype, seed=3))
+        fn = lambda q, k, v, m: F.scaled_dot_product_attention(q, k, v, attn_mask=m)  # noqa: E731
+    elif case == "bool_mask":
+        torch.manual_seed(4)
+        keep = torch.rand(5, 7) > 0.3
+        keep[:, 0] = True
+        fn = lambda q, k, v: F.scaled_dot_product_attention(q, k, v, attn_mask=keep)  # noqa: E731
+    elif case == "scale":
+        fn = lambda q, k, v: F.scaled_dot_product_attention(q, k, v, scale=0.3)  # noqa: E731
+    else:
+        fn = F.scaled_dot_product_attention
+    tol = {} if dtype == torch.float64 else {"atol": 1e-5, "rtol": 1e-4}
+    jf = check_against_eager(fn, inputs, **tol)
+    fwd = str(thunder.last_traces(jf)[0])
+    assert "prims.sdpa_flash_cpu(" in str(thunder.last_traces(jf)[-1]), fwd
+    text = backward_text(jf)
+    assert "prims.sdpa_flash_cpu_backward(" in text and "recompute_vjp" not in text, text
+
+
+@pytest.mark.parametrize("case", ["broadcast_batch", "gqa", "value_head_size", "rank3"])
+def test_attention_outside_the_flash_kernel_recomputes_through_torch(case):
+    if case == "broadcast_batch":
+        inputs = [leaf(2, 3, 5, 8), leaf(1, 3, 7, 8, seed=1), leaf(1, 3, 7, 8, seed=2)]
+        fn = F.scaled_dot_product_attention
+    elif case == "gqa":
+        inputs = [leaf(2, 4, 5, 8), leaf(2, 2, 7, 8, seed=1), leaf(2, 2, 7, 8, seed=2)]
+        fn = lambda q, k, v: F.scaled_dot_product_attention(q, k, v, enable_gqa=True)  # noqa: E731
+    elif case == "value_head_size":
+        inputs = [leaf(2, 3, 5, 8), leaf(2, 3, 7, 8, seed=1), leaf(2, 3, 7, 4, seed=2)]
+        fn = F.scaled_dot_product_attention
+    else:
+        inputs = [leaf(3, 5, 8), leaf(3, 7, 8, seed=1), leaf(3, 7, 8, seed=2)]
+        fn = F.scaled_dot_product_attention
+    jf = check_against_eager(fn, inputs)
+    assert "recompute_vjp" in backward_text(jf)
+    assert "sdpa_flash_cpu" not in str(thunder.last_traces(jf)[-1])
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"padding_idx": 2}, {"padding_idx": -1}, {"scale_grad_by_freq": True},
+                                    {"padding_idx": 0, "scale_grad_by_freq": True}])
+def test_embedding_backward_is_torch_dense_backward(kwargs):
+    weight = leaf(6, 4)
+    idx = torch.tensor([[0, 2, 2, 5], [1, 5, 0, 2]])
+    jf = check_against_eager(lambda w: F.embedding(idx, w, **kwargs), [weight])
+    text = backward_text(jf)
+    assert "prims.embedding_backward(" in text and "scatter_add" not in text, text
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"ignore_index": 3}, {"label_smoothing": 0.1}, {"reduction": "sum"}])
+def test_cross_entropy_backward_selects_instead_of_scattering(kwargs):
+    logits = leaf(6, 5)
+    targets = torch.tensor([0, 3, 4, 3, 1, 2])
+    jf = check_against_eager(lambda x: F.cross_entropy(x, targets, **kwargs) * torch.ones(()), [logits])
+    text = backward_text(jf)
+    # one entry per row: the gradient is an elementwise select against the row positions
+    assert "scatter_add" not in text and "prims.iota(" in text, text
+
+
+def test_gather_with_several_entries_per_row_still_scatters():
+    x = leaf(3, 4)
+    index = torch.tensor([[0, 0], [1, 3], [2, 2]])
+    jf = check_against_eager(lambda x: torch.gather(x, 1, index), [x])
+    assert "scatter_add" in backward_text(jf)
+
+
+def test_split_pieces_get_one_concatenation_in_backward():
+    x = leaf(2, 3, 12)
+
+    def fn(x):
+        q, k, v = x.split(4, dim=-1)
+        return q * k.sin() + v
+
+    jf = check_against_eager(fn, [x])
+    text = backward_text(jf)
+    assert text.count("prims.cat(") == 1 and "prims.pad(" not in text, text
+
+
+@pytest.mark.parametrize("used", [(0, 1), (1, 2), (0, 2), (2, 0, 1)])
+def test_partly_used_or_reordered_chunks_have_exact_gradients(used):
+    x = leaf(4, 9)
+
+    def fn(x):
+        parts = x.chunk(3, dim=1)
+        out = parts[used[0]] * 2.0
+        for i in used[1:]:
+            out = out * parts[i].cos()
+        return out
+
+    jf = check_against_eager(fn, [x])
+    text = backward_text(jf)
+    adjacent = sorted(used) in ([0, 1], [1, 2], [0, 1, 2])
+    # adjacent pieces join into one concatenation; pieces with a gap between them are added
+    assert ("prims.cat(" in text) == adjacent, text
+
+
+def test_overlapping_slices_are_added():
+    x = leaf(10)
+    jf = check_against_eager(lambda x: x[:6] * x[4:], [x])
+    assert "prims.cat(" not in backward_text(jf)
