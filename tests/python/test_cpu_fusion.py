@@ -282,6 +282,35 @@ def test_concurrent_compiles_from_two_processes(tmp_path):
     assert len(entries) == 1 and entries[0].endswith(".so"), entries  # no temporary files left behind
 
 
+@pytest.mark.parametrize("omp", ["1", "0"])
+def test_threaded_kernels_run_in_a_forked_child(tmp_path, omp):
+    # kernels split on torch's OpenMP threads in the parent (THUNDER_CPU_OMP=0: our own pool);
+    # a forked child, where OpenMP cannot run parallel regions, must still run them
+    script = textwrap.dedent("""
+        import os, torch
+        from thunder.runtime import cpu_fusion as cf
+        x = torch.randn(512, 1000)
+        f = cf.fuse(lambda x: torch.softmax(x, -1), x)
+        want = torch.softmax(x, -1)  # ATen's OpenMP threads have run in the parent
+        torch.testing.assert_close(f(x), want)
+        out = {out!r}
+        pid = os.fork()
+        if pid == 0:  # no ATen parallel ops here: they would hang
+            with open(out, "wb") as fh:
+                fh.write(f(x).numpy().tobytes())
+            os._exit(0)
+        _, status = os.waitpid(pid, 0)
+        assert status == 0, status
+        with open(out, "rb") as fh:
+            got = torch.frombuffer(bytearray(fh.read()), dtype=torch.float32).reshape(want.shape)
+        torch.testing.assert_close(got, want)
+        print("ok")
+    """).format(out=str(tmp_path / "child.bin"))
+    env = dict(os.environ, THUNDER_CACHE_DIR=str(tmp_path / "cache"), THUNDER_CPU_OMP=omp)
+    r = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr
+
+
 def test_default_cache_dir(monkeypatch, tmp_path):
     monkeypatch.delenv("THUNDER_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
