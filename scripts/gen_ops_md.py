@@ -80,6 +80,11 @@ def render():
         ds = dtypes.get(s.name, set())
         shown = ", ".join(d for d in DTYPE_ORDER if d in ds) or "-"
         runs_as = " / ".join(m for m in ("prims", "opaque") if m in modes.get(s.name, ())) or "-"
+        if s.decompose_only:
+            # a form another op takes in one tracing mode; it always runs as its prims
+            callables = f"{s.name.removesuffix('_philox')} with `rng=\"philox\"`"
+            runs_as = "prims"
+            shown = "float64, float32, bfloat16, float16 (test_rng_philox.py)"
         lines.append(f"| {s.name} | {callables} | {runs_as} | {s.fusion} | {shown} |")
     lines += ["", "## Prims", "", "| prim | fusion | ATen executor runs |", "| --- | --- | --- |"]
     for s in sorted(prims, key=lambda s: s.name):

@@ -254,6 +254,7 @@ NB_MODULE(_C, m) {
       .def_prop_ro("view", &Symbol::view)
       .def_prop_ro("side_effect", &Symbol::side_effect)
       .def_prop_ro("updates", &Symbol::updates)
+      .def_prop_ro("decompose_only", &Symbol::decompose_only)
       .def("__repr__", [](const Symbol& s) { return "<Symbol " + s.name() + ">"; });
 
   nb::class_<BoundSymbol>(m, "BoundSymbol", "One call in a trace.")

@@ -96,6 +96,7 @@ const Symbol& derived_symbol(const Executor& ex, const Symbol& sym) {
 }
 
 bool claims_op(const Executor& ex, const BoundSymbol& b) {
+  if (b.sym->decompose_only()) return false;
   bool listed = ex.ops.empty() ? !b.sym->aten().empty() : ex.ops.count(base_name(*b.sym)) > 0;
   return listed && (!ex.checker || ex.checker(b));
 }

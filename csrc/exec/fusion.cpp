@@ -1,5 +1,6 @@
 // Fusion partitioning: the calls a fusion executor claimed become maximal acyclic regions.
 #include <algorithm>
+#include <functional>
 #include <queue>
 #include <unordered_map>
 #include <unordered_set>
@@ -206,9 +207,54 @@ Trace partition_fusions(const Trace& t, const std::vector<Executor>& executors) 
   std::unordered_set<const ValueNode*> returned;
   for_each_proxy(t.output, [&](const Value& p) { returned.insert(p.node()); });
 
+  // Values a fusion executor computes from nothing (iota, full, and views of them): a region that
+  // reads one computes it itself, from a copy of the chain, instead of reading a broadcast tensor
+  // (an index grid expanded over a whole block, say). generator[i]: the executor that claimed
+  // such a call, else null.
+  std::vector<const Executor*> generator(n, nullptr);
+  for (size_t i = 0; i < n; ++i) {
+    const BoundSymbol& b = bsyms[i];
+    auto it = fusion_by_name.find(executor_of(*b.sym));
+    if (b.sym->side_effect() || it == fusion_by_name.end() || !detail::original_of(*b.sym) || !b.output.is_tensor())
+      continue;
+    bool from_nothing = true;
+    for (const auto& p : b.input_proxies()) {
+      auto pr = producer.find(p.node());
+      from_nothing = from_nothing && pr != producer.end() && generator[pr->second] == it->second;
+    }
+    if (from_nothing) generator[i] = it->second;
+  }
+  // whether a generator's value is still needed where no region copies it
+  std::vector<char> needed_outside(n, 0);
+  for (size_t i = n; i-- > 0;) {
+    if (!generator[i]) continue;
+    for (const auto& p : bsyms[i].output_proxies()) {
+      if (returned.count(p.node())) needed_outside[i] = 1;
+      if (auto r = readers.find(p.node()); r != readers.end())
+        for (size_t reader : r->second) {
+          bool copies = group[reader] >= 0 && groups[group[reader]].ex == generator[i] &&
+                        (!generator[reader] || !needed_outside[reader]);
+          if (!copies) needed_outside[i] = 1;
+        }
+    }
+  }
+
   // A region of `members` (indices, in order): arguments, outputs used outside it, prims.
-  auto make_region = [&](const std::vector<size_t>& members) {
-    std::unordered_set<size_t> inside(members.begin(), members.end());
+  auto make_region = [&](const std::vector<size_t>& given) {
+    std::unordered_set<size_t> inside(given.begin(), given.end()), copied;
+    const Executor* ex = groups[group[given.front()]].ex;
+    std::vector<size_t> members;
+    std::function<void(size_t)> copy_in = [&](size_t g) {
+      if (inside.count(g)) return;
+      for (const auto& p : bsyms[g].input_proxies()) copy_in(producer.at(p.node()));
+      inside.insert(g);
+      copied.insert(g);
+      members.push_back(g);
+    };
+    for (size_t i : given)
+      for (const auto& p : bsyms[i].input_proxies())
+        if (auto pr = producer.find(p.node()); pr != producer.end() && generator[pr->second] == ex) copy_in(pr->second);
+    members.insert(members.end(), given.begin(), given.end());
     BoundSymbol region;
     std::unordered_set<const ValueNode*> defined, seen;
     std::vector<Value> outs;
@@ -219,6 +265,7 @@ Trace partition_fusions(const Trace& t, const std::vector<Executor>& executors) 
         if (!defined.count(p.node()) && seen.insert(p.node()).second) region.args.push_back(p);
       for (const auto& p : sub.output_proxies()) {
         defined.insert(p.node());
+        if (copied.count(i)) continue;  // a copy: whoever else reads the value reads the original
         bool used_outside = returned.count(p.node()) > 0;
         if (auto it = readers.find(p.node()); it != readers.end())
           for (size_t r : it->second) used_outside = used_outside || !inside.count(r);
@@ -246,9 +293,15 @@ Trace partition_fusions(const Trace& t, const std::vector<Executor>& executors) 
     return out;
   };
 
+  // A philox draw counts twice: ten rounds of integer math per element, whose unfused form (the
+  // reference's torch integer ops) is far slower than a kernel of its own, even a lone one.
   auto computing_prims = [&](const std::vector<size_t>& piece) {
     int n_computing = 0;
-    for (size_t i : piece) n_computing += detail::original_of(*bsyms[i].sym)->fusion() != FusionClass::Shape;
+    for (size_t i : piece) {
+      const Symbol& sym = *detail::original_of(*bsyms[i].sym);
+      n_computing += sym.fusion() != FusionClass::Shape;
+      n_computing += sym.name() == "prims.uniform_philox" || sym.name() == "prims.normal_philox";
+    }
     return n_computing;
   };
 
@@ -276,6 +329,20 @@ Trace partition_fusions(const Trace& t, const std::vector<Executor>& executors) 
   out.header = "Fusion";
   out.bound_symbols.clear();
   std::unordered_map<std::string, int> counters;
+  // a piece too small for a region runs its calls one by one: the generators they read that no
+  // region computes for them run first (once)
+  std::unordered_set<size_t> generators_run;
+  std::function<void(size_t)> emit_generators_of = [&](size_t i) {
+    for (const auto& p : bsyms[i].input_proxies()) {
+      auto pr = producer.find(p.node());
+      if (pr == producer.end() || !generator[pr->second] || needed_outside[pr->second]) continue;
+      if (!generators_run.insert(pr->second).second) continue;
+      emit_generators_of(pr->second);
+      BoundSymbol b = bsyms[pr->second];
+      b.sym = detail::original_of(*b.sym);
+      out.bound_symbols.push_back(std::move(b));
+    }
+  };
   for (int u : order) {
     const auto& members = units[u];
     if (group[members.front()] < 0) {
@@ -283,9 +350,14 @@ Trace partition_fusions(const Trace& t, const std::vector<Executor>& executors) 
       continue;
     }
     const Executor& ex = *groups[group[members.front()]].ex;
-    for (const auto& piece : pieces(ex, members)) {
+    std::vector<size_t> kept_members;
+    for (size_t i : members)
+      if (!generator[i] || needed_outside[i]) kept_members.push_back(i);
+    if (kept_members.empty()) continue;
+    for (const auto& piece : pieces(ex, kept_members)) {
       if (computing_prims(piece) < ex.min_computing_prims) {
         for (size_t i : piece) {
+          emit_generators_of(i);
           BoundSymbol b = bsyms[i];
           b.sym = detail::original_of(*b.sym);
           out.bound_symbols.push_back(std::move(b));

@@ -83,7 +83,7 @@ Symbol::Symbol(OpSpec spec) : spec_(std::move(spec)) {
   params_ = parse_params(std::string_view(s).substr(open + 1, close - open - 1), s);
   is_prim_ = name_.starts_with("prims.");
   if (spec_.print_name.empty()) spec_.print_name = name_;
-  if (spec_.aten.empty()) spec_.aten = spec_.print_name;
+  if (spec_.aten.empty() && !spec_.decompose_only) spec_.aten = spec_.print_name;
   THUNDER_ASSERT(static_cast<bool>(spec_.impl), "op ", name_, " has no implementation");
 }
 

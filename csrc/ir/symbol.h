@@ -114,6 +114,10 @@ struct OpSpec {
   /// False for ops whose outputs never carry a gradient (comparisons, argmax, factories):
   /// the grad transform treats their outputs as constants instead of looking for a rule.
   bool differentiable = true;
+  /// No executor runs the op whole (it has no ATen call): claiming always replaces it by its
+  /// decomposition. For ops that stand for a torch call traced in another mode (the philox forms
+  /// of the random ops, whose numbers no torch call draws).
+  bool decompose_only = false;
 };
 
 class Symbol {
@@ -136,6 +140,7 @@ class Symbol {
   const ImplFn& impl() const { return spec_.impl; }
   const VjpFn& vjp() const { return spec_.vjp; }
   bool differentiable() const { return spec_.differentiable; }
+  bool decompose_only() const { return spec_.decompose_only; }
   const auto& statement_printer() const { return spec_.print; }
   /// The schema as declared.
   const std::string& schema() const { return spec_.schema; }

@@ -152,10 +152,10 @@ void register_nn_attention(Registry& r) {
          .torch_names = {"torch.nn.functional.scaled_dot_product_attention"},
          .impl = [](const Args& a) {
            double p = nn::real(a, 4);
-           // dropout needs random numbers, which wait for a design of seeds
+           // dropout inside attention is decomposed with counter-based draws (random_philox.cpp)
            THUNDER_CHECK(p == 0.0, NotImplemented,
-                         "scaled_dot_product_attention: dropout_p > 0 is not supported yet (random ops come later), got "
-                         "dropout_p=", python_repr(a[4]));
+                         "scaled_dot_product_attention: dropout_p > 0 needs rng='philox' (thunder.jit(f, rng='philox')), "
+                         "got dropout_p=", python_repr(a[4]));
            if (!a[6].is_none()) nn::real(a, 6);
            std::optional<Value> mask = a.opt_tensor(3);
            bool causal = a.bool_(5), gqa = a.bool_(7);

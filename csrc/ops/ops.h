@@ -184,5 +184,7 @@ void register_state(Registry& r);
 void register_numbers(Registry& r);
 void register_factories(Registry& r);
 void register_random(Registry& r);
+/// The philox prims and the philox forms of the random ops (random_philox.cpp).
+void register_random_philox(Registry& r);
 
 }  // namespace thunder::ops

@@ -38,6 +38,7 @@ const Registry& op_table() {
     register_numbers(r);
     register_factories(r);
     register_random(r);
+    register_random_philox(r);
     return r;
   }();
   return table;

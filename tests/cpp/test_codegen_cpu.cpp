@@ -332,3 +332,33 @@ TEST(CpuKernelCache, ReusesAndRebuilds) {
   k2->launch(data, strides);
   for (int j = 0; j < 6; ++j) EXPECT_FLOAT_EQ(out[j], std::exp(x[j] * 2 + y[j % 3]));
 }
+
+// Philox draws in a kernel: with seed 0 and offset 0 the first four float32 uniforms are the top
+// 24 bits of Random123's known answer for counter 0 and key 0; the next four come from counter 1.
+TEST(CpuKernel, PhiloxUniformMatchesTheKnownAnswer) {
+  TempCache cache;
+  TraceBuilder b;
+  TraceBuilder::Scope s(b);
+  Value seed = b.add_input("seed", TensorMeta{{}, DType::Int64, Device{}, false});
+  Value u = ops::call("prims.uniform_philox", {ops::int_list({8}), seed, i(0)},
+                      {{"dtype", Value::constant(DType::Float32)}, {"device", Value::constant(Device{})}});
+  b.set_output(ops::call("prims.mul", {u, f(1.0)}));
+  BoundSymbol region = cpu::region_from_trace(b.finish());
+  EXPECT_TRUE(cpu::can_fuse(region.subsymbols.at(0)));
+  auto k = cpu::compile_region(region);
+  EXPECT_NE(k->source().source.find("philox_uniform_f(v0, (int64_t)0LL, d0, 24)"), std::string::npos) << k->source().source;
+  int64_t seed_value = 0;
+  std::vector<float> out(8);
+  void* data[] = {&seed_value, out.data()};
+  int64_t strides[] = {0};
+  k->launch(data, strides);
+  const uint32_t kat[4] = {0x6627E8D5u, 0xE169C58Du, 0xBC57AC4Cu, 0x9B00DBD8u};
+  for (int j = 0; j < 4; ++j) EXPECT_EQ(out[j], static_cast<float>(kat[j] >> 8) * 0x1p-24f) << j;
+  EXPECT_NE(out[4], out[0]);
+  // another seed, other numbers
+  seed_value = 1;
+  std::vector<float> out2(8);
+  void* data2[] = {&seed_value, out2.data()};
+  k->launch(data2, strides);
+  EXPECT_NE(out2, out);
+}

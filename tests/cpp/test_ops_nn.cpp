@@ -330,7 +330,7 @@ TEST_F(NnOps, ScaledDotProductAttention) {
             "_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True");
   EXPECT_EQ(user_error([&] { op("scaled_dot_product_attention", {q, k, v}, {{"dropout_p", f(0.5)}}); },
                        ErrorKind::NotImplemented),
-            "scaled_dot_product_attention: dropout_p > 0 is not supported yet (random ops come later), got "
+            "scaled_dot_product_attention: dropout_p > 0 needs rng='philox' (thunder.jit(f, rng='philox')), got "
             "dropout_p=0.5");
   EXPECT_EQ(user_error([&] {
               op("scaled_dot_product_attention", {q, input("k3", {2, 3, 6, 8}), input("v3", {2, 3, 6, 3})},

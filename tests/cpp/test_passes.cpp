@@ -277,6 +277,45 @@ def computation(x, y, w):
 )");
 }
 
+// An index grid computed from nothing (iota and views of it) is copied into each region that reads
+// it: the kernel computes positions instead of reading an expanded int64 tensor.
+TEST(Fusion, GeneratorsAreCopiedIntoTheRegionsThatReadThem) {
+  TraceBuilder b;
+  TraceBuilder::Scope s(b);
+  Value x = input(b, "x", {4, 8});
+  Value w = input(b, "w", {8, 8});
+  Value positions = op("prims.expand", {op("prims.reshape", {ops::iota(8, 0, 1, DType::Int64, Device{}), Value::sequence({i(1), i(8)})}),
+                                        Value::sequence({i(4), i(8)})});
+  Value y = op("where", {op("eq", {positions, i(3)}), op("exp", {x}), Value::constant(0.0)});
+  Value m = op("matmul", {y, w});
+  b.set_output(op("mul", {op("sin", {m}), positions}));
+  Trace t = fused(b.finish());
+  EXPECT_EQ(t.str(), R"(# Constructed by Fusion
+import torch
+
+def computation(x, w):
+  # x: "cpu f32[4, 8]"
+  # w: "cpu f32[8, 8]"
+  [t5] = fuse0(x)  # t5: "cpu f32[4, 8]"
+    # t0 = prims.iota(8, 0, 1, torch.int64, torch.device('cpu'))
+    # t1 = prims.reshape(t0, (1, 8))
+    # t2 = prims.expand(t1, (4, 8))
+    # t3 = prims.eq(t2, 3)
+    # t4 = prims.exp(x)
+    # t5 = prims.where(t3, t4, 0.0)
+  t6 = torch.matmul(t5, w)  # t6: "cpu f32[4, 8]"
+    # t6 = prims.matmul(t5, w)
+  [t9] = fuse1(t6)  # t9: "cpu f32[4, 8]"
+    # t0 = prims.iota(8, 0, 1, torch.int64, torch.device('cpu'))
+    # t1 = prims.reshape(t0, (1, 8))
+    # t2 = prims.expand(t1, (4, 8))
+    # t8 = prims.convert_element_type(t2, torch.float32)
+    # t7 = prims.sin(t6)
+    # t9 = prims.mul(t7, t8)
+  return t9
+)");
+}
+
 TEST(Fusion, ReductionsAsRegionRoots) {
   TraceBuilder b;
   TraceBuilder::Scope s(b);

@@ -170,5 +170,40 @@ TEST(RematRecomputable, CheapCallsOnlyAndNeverSideEffects) {
   EXPECT_FALSE(transforms::recomputable(t.bound_symbols[2]));
 }
 
+// Dropout with rng="philox": backward draws the mask again from the saved seed and offset (two
+// 0-dim int64 tensors) instead of saving it; the draw itself is pure and recomputable, taking the
+// seed and offset is not.
+TEST_F(Remat, PhiloxDropoutMaskIsRecomputedFromSeedAndOffset) {
+  Value x = grad_input("x", {4, 8});
+  Value y = op("dropout_philox", {x, f(0.5)});
+  auto [g, r] = differentiate(op("mul", {y, y}));
+  EXPECT_EQ(names(r.saved), (std::vector<std::string>{"t0", "t1", "x"}));
+  EXPECT_EQ(transforms::tensor_bytes(r.saved), 8 + 8 + 4 * 8 * 4);
+  EXPECT_EQ(r.backward.str(), R"(# Constructed by Rematerialization (backward)
+import torch
+from thunder import prims
+
+def backward(t0, t1, x, g_t7):
+  # t0: "cpu i64[]"
+  # t1: "cpu i64[]"
+  # x: "cpu f32[4, 8]"
+  # g_t7: "cpu f32[4, 8]"
+  t2 = prims.uniform_philox([4, 8], t0, t1, dtype=torch.float32, device=torch.device('cpu'))  # t2: "cpu f32[4, 8]"
+  t3 = prims.lt(t2, 0.5)  # t3: "cpu b8[4, 8]"
+  t4 = prims.convert_element_type(t3, torch.float32)  # t4: "cpu f32[4, 8]"
+  t5 = prims.div(t4, 0.5)  # t5: "cpu f32[4, 8]"
+  t6 = prims.mul(x, t5)  # t6: "cpu f32[4, 8]"
+  t8 = prims.mul(g_t7, t6)  # t8: "cpu f32[4, 8]"
+  t9 = prims.mul(g_t7, t6)  # t9: "cpu f32[4, 8]"
+  t10 = prims.add(t8, t9)  # t10: "cpu f32[4, 8]"
+  t11 = prims.mul(t10, t5)  # t11: "cpu f32[4, 8]"
+  return (t11,)
+)");
+  Trace fw = r.forward;
+  ASSERT_GE(fw.bound_symbols.size(), 2u);
+  EXPECT_FALSE(transforms::recomputable(fw.bound_symbols[0]));  // prims.philox_seed_offset
+  EXPECT_TRUE(transforms::recomputable(fw.bound_symbols[1]));   // prims.uniform_philox
+}
+
 }  // namespace
 }  // namespace thunder::testing

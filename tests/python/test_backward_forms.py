@@ -149,3 +149,23 @@ def test_overlapping_slices_are_added():
     x = leaf(10)
     jf = check_against_eager(lambda x: x[:6] * x[4:], [x])
     assert "prims.cat(" not in backward_text(jf)
+
+
+@pytest.mark.parametrize("used", [0, 1])
+def test_an_output_backward_never_reaches_gets_no_zero_filled_cotangent(used):
+    def fn(x):
+        return (x.sin() * x).tanh(), (x.cos() + 1.0) * x.exp()
+
+    x = leaf(64, 33, dtype=torch.float32)
+    x.grad = None
+    fn(x)[used].sum().backward()
+    expected = x.grad.clone()
+    jf = thunder.jit(fn)
+    x.grad = None
+    outs = jf(x)
+    outs[used].sum().backward()
+    torch.testing.assert_close(x.grad, expected)
+    # the other output still takes a cotangent when backward does reach it
+    x.grad = None
+    sum(o.sum() for o in jf(x)).backward()
+    torch.testing.assert_close(x.grad, torch.autograd.grad(sum(o.sum() for o in fn(x)), x)[0])

@@ -119,7 +119,8 @@ def test_every_torch_level_op_has_a_sample():
                 cfn(*case[3], **case[4])
                 covered |= {b.sym.name for b in thunder.last_traces(cfn)[0].bound_symbols}
                 break
-    table = {s.name for s in thunder._C.op_table() if not s.is_prim}
+    # the philox forms are traced only with rng="philox": test_rng_philox.py covers each of them
+    table = {s.name for s in thunder._C.op_table() if not s.is_prim and not s.decompose_only}
     assert table - covered == set()
 
 

@@ -143,6 +143,7 @@ class Variant {
   Result eval(const Value& v, const Tuple& t);
   Result eval_prim(const BoundSymbol& b, const std::string& name, const Tuple& t);
   Result reduce(const BoundSymbol& b);
+  Result eval_philox(const BoundSymbol& b, const std::string& name, const Tuple& t);
   std::string operand(const Value& v, const Tuple& t, DType t_compute, bool* inner);
   std::string load(size_t k, const Tuple& t);
   std::string store(const TensorMeta& m, size_t out, const Tuple& t, const std::string& value);
@@ -296,6 +297,15 @@ Result Variant::eval_prim(const BoundSymbol& b, const std::string& name, const T
     return eval(b.args[0], u);
   }
 
+  if (name == "uniform_philox" || name == "normal_philox") return eval_philox(b, name, t);
+  if (name == "iota") {
+    // start + step * i along its one dim (integer dtypes only, where that is arange's value exactly)
+    DType it = out.dtype();
+    const Ix& i = t.ix.at(0);
+    return emit(it, cat("(", literal(b.args[1], it), " + ", literal(b.args[2], it), " * (", ctype(it), ")(", i.code, "))"),
+                i.inner);
+  }
+
   DType rt = out.dtype();
   std::string T = ctype(rt);
   bool inner = false;
@@ -393,6 +403,38 @@ std::set<const ValueNode*> Variant::row_cache_candidates() const {
     out.insert(node);
   }
   return out;
+}
+
+// A philox draw at one element: a function of (seed, offset, the element's row-major index), the
+// seed and offset read once per kernel (0-dim inputs) or constants.
+Result Variant::eval_philox(const BoundSymbol& b, const std::string& name, const Tuple& t) {
+  DType rt = b.output.dtype();
+  bool inner = false;
+  auto seed_arg = [&](const Value& v) {
+    if (!v.is_tensor()) return literal(v, DType::Int64);
+    Result r = eval(v, Tuple{});
+    inner = inner || r.inner;
+    return r.name;
+  };
+  std::string seed = seed_arg(b.args[1]), offset = seed_arg(b.args[2]);
+  Ix lin = t.linear ? *t.linear : [&] {
+    std::vector<std::string> strides;
+    for (int64_t s : contiguous_strides(b.output.shape())) strides.push_back(cat(s));
+    return linearize(t.ix, strides);
+  }();
+  inner = inner || lin.inner;
+  helpers.insert("philox");
+  std::string args = cat(seed, ", ", offset, ", ", lin.code);
+  std::string e;
+  if (name == "uniform_philox") {
+    helpers.insert("philox_uniform");
+    int bits = rt == DType::Float16 ? 11 : rt == DType::BFloat16 ? 8 : 24;
+    e = rt == DType::Float64 ? cat("philox_uniform_d(", args, ")") : cat("philox_uniform_f(", args, ", ", bits, ")");
+  } else {
+    helpers.insert("philox_normal");
+    e = rt == DType::Float64 ? cat("philox_normal_d(", args, ")") : round_half(rt, cat("philox_normal_f(", args, ")"));
+  }
+  return emit(rt, e, inner);
 }
 
 // The loop computing a reduction's accumulator, placed in the outer scope before whatever loop

@@ -416,7 +416,8 @@ std::shared_ptr<const Kernel> load_kernel(const KernelSource& src) {
     compile_to(src.source, path);
     compiled = true;
     k = open_verified(src, path, &corrupt);
-    THUNDER_ASSERT(k, "cpu fusion: a freshly compiled kernel failed to load: ", path, ": ", dlerror() ? dlerror() : "");
+    const char* why = k ? nullptr : dlerror();  // read once: a second call returns null
+    THUNDER_ASSERT(k, "cpu fusion: a freshly compiled kernel failed to load: ", path, ": ", why ? why : "");
   }
   std::lock_guard<std::mutex> lock(g_mutex);
   if (was_corrupt) ++g_stats.corrupt;

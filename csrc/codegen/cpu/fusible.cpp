@@ -41,6 +41,7 @@ bool can_fuse(const BoundSymbol& b) {
   for (const auto& a : b.args)
     if (a.is_tensor()) in = a.dtype();
   if (name == "where" || name == "convert_element_type" || kViews.count(name) || kCompare.count(name)) return true;
+  if (name == "iota") return is_integer(out);
   if (name == "where") return true;
   if (kFloatUnary.count(name) || kFloatBinary.count(name)) return is_floating(out);
   if (kNumericUnary.count(name)) return out != DType::Bool;
@@ -49,6 +50,7 @@ bool can_fuse(const BoundSymbol& b) {
   if (name == "pow") return out != DType::Bool;
   if (name == "sum" || name == "prod") return is_floating(in) || in == DType::Int64;
   if (name == "amax" || name == "amin") return in != DType::Bool;
+  if (name == "uniform_philox" || name == "normal_philox") return is_floating(out);
   return false;
 }
 

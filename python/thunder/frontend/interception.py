@@ -80,6 +80,21 @@ def symbol(name):
     return _symbols_by_name()[name]
 
 
+def philox_form(sym, args, kwargs):
+    """The op that traces `sym`'s call with rng="philox": its `<name>_philox` form where the op
+    table has one (rand, randn, their *_like forms, bernoulli, dropout), `sym` otherwise.
+    scaled_dot_product_attention takes its philox form only with dropout (its library call
+    otherwise)."""
+    form = _symbols_by_name().get(sym.name + "_philox")
+    if form is None:
+        return sym
+    if sym.name == "scaled_dot_product_attention":
+        p = kwargs.get("dropout_p", args[4] if len(args) > 4 else 0.0)
+        if not isinstance(p, (int, float)) or p == 0:
+            return sym
+    return form
+
+
 @functools.cache
 def unresolved_names():
     """Torch names in the op table that the installed torch does not have (for tests and docs)."""

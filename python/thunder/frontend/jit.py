@@ -31,6 +31,7 @@ from thunder.runtime import debug
 from thunder.runtime import executors as _executors
 
 _CACHE_OPTIONS = ("constant values", "symbolic values", "no caching")
+_RNG_OPTIONS = ("eager", "philox")
 _NUMBER_TYPES = (bool, int, float, complex)
 _CONSTANT_TYPES = (*_NUMBER_TYPES, str, type(None), torch.dtype, torch.device)
 # Python number types that cache="symbolic values" makes trace inputs (bools stay constants: they
@@ -271,11 +272,16 @@ class ThunderFunction:
     """A compiled function: call it like the original."""
 
     def __init__(self, fn, *, cache="constant values", decompose=False, fallback=True, executors=None,
-                 disable_passes=(), module=None):
+                 disable_passes=(), module=None, rng="eager"):
         if not callable(fn):
             raise TypeError(f"thunder.jit: expected a function, a callable or an nn.Module, got {type(fn).__name__}")
         if cache not in _CACHE_OPTIONS:
             raise ValueError(f"thunder.jit: cache must be one of {', '.join(map(repr, _CACHE_OPTIONS))}, got {cache!r}")
+        if rng not in _RNG_OPTIONS:
+            raise ValueError(f"thunder.jit: rng must be one of {', '.join(map(repr, _RNG_OPTIONS))}, got {rng!r}")
+        # fixed for the function's life, so every entry of its cache was traced in this mode (the
+        # mode is part of what the cache is keyed by, without a per-call cost)
+        self._rng = rng
         self._fn = fn
         self._module = module
         self._cache_mode = cache
@@ -419,7 +425,7 @@ class ThunderFunction:
                     "tensor, a number, a string, None, a dtype, a device, or a tuple, list or dict of these"
                 )
         builder = _C.TraceBuilder()
-        tracer = Tracer(builder, fallback=self._fallback)
+        tracer = Tracer(builder, fallback=self._fallback, rng=self._rng)
         proxied, positions = [], []
         symbolic = self._cache_mode == "symbolic values"
         for i, (name, x) in enumerate(zip(names, flat)):
@@ -554,7 +560,8 @@ class ThunderFunction:
         return entry
 
 
-def jit(fn=None, *, cache="constant values", decompose=False, fallback=True, executors=None, disable_passes=()):
+def jit(fn=None, *, cache="constant values", decompose=False, fallback=True, executors=None, disable_passes=(),
+        rng="eager"):
     """Compiles a function or an nn.Module.
 
     A function gives a ThunderFunction; a module gives a ThunderModule that shares the module's
@@ -571,9 +578,14 @@ def jit(fn=None, *, cache="constant values", decompose=False, fallback=True, exe
         and ATen runs whatever nobody claims. None: the default order for the inputs' device
         (thunder.extend.get_default_executors).
     disable_passes: short names of passes to skip (thunder.passes() lists them).
+    rng: "eager" (default) runs random ops as torch calls on torch's default generator, drawing
+        exactly eager's numbers; "philox" traces rand, randn, rand_like, randn_like, bernoulli,
+        dropout and scaled_dot_product_attention's dropout as counter-based draws (Philox4x32-10
+        from a seed and offset taken from torch's generator at run time), which fuse and which
+        backward recomputes: reproducible under torch.manual_seed, but a different stream than eager.
     """
     options = dict(cache=cache, decompose=decompose, fallback=fallback, executors=executors,
-                   disable_passes=disable_passes)
+                   disable_passes=disable_passes, rng=rng)
     if fn is None:
         return functools.partial(jit, **options)
     if isinstance(fn, torch.nn.Module):

@@ -11,11 +11,11 @@ class ThunderModule(torch.nn.Module):
     each trace as inputs, so updating them needs no recompile."""
 
     def __init__(self, module, *, cache="constant values", decompose=False, fallback=True, executors=None,
-                 disable_passes=()):
+                 disable_passes=(), rng="eager"):
         super().__init__()
         self._model = module
         self._compiled = ThunderFunction(module, cache=cache, decompose=decompose, fallback=fallback, executors=executors,
-                                         disable_passes=disable_passes, module=module)
+                                         disable_passes=disable_passes, module=module, rng=rng)
 
     def forward(self, *args, **kwargs):
         return self._compiled(*args, **kwargs)

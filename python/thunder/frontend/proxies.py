@@ -71,10 +71,11 @@ class Tracer(TorchFunctionMode):
     reaches its base and the base's other views, as torch's shared storage makes it.
     """
 
-    def __init__(self, builder, fallback=True):
+    def __init__(self, builder, fallback=True, rng="eager"):
         super().__init__()
         self.builder = builder
         self.fallback = fallback  # run torch calls outside the op table as opaque calls
+        self.rng = rng  # "philox": random ops with a philox form are traced as that form
         self._proxies = {}  # proxy name -> TensorProxy, so a value keeps one Python object
         # tensors that are not arguments (globals, closure variables, module state) but flow into
         # traced calls: id -> (tensor, proxy); they become extra inputs of the trace
@@ -303,6 +304,8 @@ class Tracer(TorchFunctionMode):
                     args = args[:i]
             if not inplace and out_target is None and errors.any_autocast_enabled():
                 args, kwargs = autocast.cast_args(self, sym.name, args, kwargs, loc)
+            if self.rng == "philox":  # after autocast, which knows the op by its torch name
+                sym = interception.philox_form(sym, args, kwargs)
             if self.symbolic and contains_proxy((args, kwargs)):
                 out, sym, args, kwargs = self._symbolic_call(sym, args, kwargs, loc)
             else:

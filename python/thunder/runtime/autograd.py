@@ -45,6 +45,10 @@ class ThunderGradFunction(torch.autograd.Function):
         tensors = tuple(x for x, is_t in zip(leaves, plan.leaf_is_tensor) if is_t)
         if plan.nondiff_positions:
             ctx.mark_non_differentiable(*(tensors[i] for i in plan.nondiff_positions))
+        # an output backward never reaches (the logits beside a loss) gets no zero-filled cotangent
+        # from autograd: backward stands a broadcast zero in for it, with no memory behind it
+        ctx.set_materialize_grads(False)
+        ctx.output_metas = tuple((t.shape, t.dtype, t.device) for t in tensors)
         return tensors
 
     @staticmethod
@@ -52,7 +56,13 @@ class ThunderGradFunction(torch.autograd.Function):
         if torch.is_grad_enabled():
             raise RuntimeError(DOUBLE_BACKWARD_MESSAGE)
         plan = ctx.plan
-        cotangents = [grads[i] for i in plan.cotangent_positions]
+        cotangents = []
+        for i in plan.cotangent_positions:
+            g = grads[i]
+            if g is None:
+                shape, dtype, device = ctx.output_metas[i]
+                g = torch.zeros((), dtype=dtype, device=device).expand(shape)
+            cotangents.append(g)
         return (None, *plan.backward(*ctx.saved_tensors, *cotangents))
 
 

@@ -1,0 +1,96 @@
+"""Peak memory of a small GPT's training step on the CPU: eager, thunder.jit and torch.compile.
+
+Each mode runs in a fresh process: after warm-up steps (compilation included) it resets the
+kernel's peak-RSS mark (`echo 5 > /proc/self/clear_refs`), runs --steps training steps (forward,
+loss, backward, AdamW) and reports how far the resident set rose above where it stood before them.
+That counts every allocation, torch's and the fused kernels' own, which CPU torch has no allocator
+statistics for. The processes run with MALLOC_MMAP_THRESHOLD_=65536, so glibc maps every block of
+64 KiB or more on its own and unmaps it when freed: the resident set then follows the live tensors
+instead of the heap's high-water mark. Linux only.
+
+    python benchmarks/cpu_peak_memory.py [--layers L] [--embd C] [--batch B] [--seq T]
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+
+def status_kib(field):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise RuntimeError(f"{field} not in /proc/self/status")
+
+
+def measure(mode, opts):
+    import torch
+
+    import thunder
+
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "models"))
+    from nanogpt import GPT, GPTConfig
+
+    torch.set_num_threads(opts.threads)
+    torch.manual_seed(0)
+    config = GPTConfig(block_size=opts.seq, vocab_size=opts.vocab, n_layer=opts.layers, n_head=opts.heads,
+                       n_embd=opts.embd)
+    model = GPT(config)
+    idx = torch.randint(0, opts.vocab, (opts.batch, opts.seq))
+    targets = torch.randint(0, opts.vocab, (opts.batch, opts.seq))
+    run = {"eager": model, "thunder": thunder.jit(model), "torch.compile": torch.compile(model)}[mode]
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
+
+    def step():
+        _, loss = run(idx, targets)
+        loss.backward()
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+
+    for _ in range(opts.warmup):
+        step()
+    before = status_kib("VmRSS")
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+    for _ in range(opts.steps):
+        step()
+    return {"mode": mode, "peak_rise_mib": (status_kib("VmHWM") - before) / 1024, "rss_mib": before / 1024}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--layers", type=int, default=4)
+    parser.add_argument("--embd", type=int, default=256)
+    parser.add_argument("--heads", type=int, default=4)
+    parser.add_argument("--vocab", type=int, default=2048)
+    parser.add_argument("--batch", type=int, default=4)
+    parser.add_argument("--seq", type=int, default=128)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--steps", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--no-torch-compile", action="store_true")
+    parser.add_argument("--mode", help=argparse.SUPPRESS)
+    opts = parser.parse_args()
+    if opts.mode:
+        print(json.dumps(measure(opts.mode, opts)))
+        return
+    modes = ["eager", "thunder"] + ([] if opts.no_torch_compile else ["torch.compile"])
+    print(f"GPT training step peak memory, {opts.layers} layers, n_embd {opts.embd}, vocab {opts.vocab}, "
+          f"batch {opts.batch} x {opts.seq} (resident set rise above the step's start)")
+    rows = []
+    for mode in modes:
+        env = dict(os.environ, MALLOC_MMAP_THRESHOLD_="65536")
+        out = subprocess.run([sys.executable, __file__, "--mode", mode, *sys.argv[1:]], capture_output=True, text=True,
+                             check=True, env=env)
+        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    eager = rows[0]["peak_rise_mib"]
+    print(f"{'mode':<15}{'peak rise MiB':>15}{'vs eager':>10}")
+    for r in rows:
+        print(f"{r['mode']:<15}{r['peak_rise_mib']:>15.1f}{r['peak_rise_mib'] / eager:>9.2f}x")
+
+
+if __name__ == "__main__":
+    main()
