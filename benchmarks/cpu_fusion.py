@@ -3,7 +3,9 @@
     .venv/bin/python benchmarks/cpu_fusion.py            # all cases
     .venv/bin/python benchmarks/cpu_fusion.py --quick    # smaller shapes, fewer repeats (a smoke run)
 
-Timings are medians; run on a quiet machine. "thunder" is thunder.jit(fn) with its default CPU
+Timings are medians of calls that alternate between eager, thunder and Inductor; run on a quiet
+machine (`uptime` load well under the core count). Large fused outputs reuse pooled memory
+(docs/design.md, "CPU fusion"); THUNDER_CPU_POOL_MB=0 times them on fresh torch.empty memory. "thunder" is thunder.jit(fn) with its default CPU
 executors (cpu_fusion, then ATen); THUNDER_BENCH_JIT=0 times the whole traced function compiled
 as one region (cpu_fusion.fuse) instead.
 The last section times thunder.jit's first call in fresh processes, with a cold and then a warm
@@ -72,14 +74,22 @@ def thunder_fn(fn, *args):
 
 
 def bench(f, args, repeat):
-    for _ in range(3):
-        f(*args)
-    times = []
+    return bench_interleaved([f], args, repeat)[0]
+
+
+def bench_interleaved(fns, args, repeat):
+    """Median times of fns, timed in turn within each repetition: on a shared machine a burst of
+    load then slows all of them rather than whichever ran during it."""
+    for f in fns:
+        for _ in range(3):
+            f(*args)
+    times = [[] for _ in fns]
     for _ in range(repeat):
-        t = time.perf_counter()
-        f(*args)
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+        for f, ts in zip(fns, times):
+            t = time.perf_counter()
+            f(*args)
+            ts.append(time.perf_counter() - t)
+    return [statistics.median(ts) for ts in times]
 
 
 def device():
@@ -140,16 +150,19 @@ def main():
         (f"cross_entropy f32[{rows}, 1000]", cross_entropy, (logits, target)),
     ]
     print(f"device: {device()}; fused kernels use {cf._C.cpu_fusion_threads()} threads")
+    print(f"load average at the start: {os.getloadavg()[0]:.2f}")
     print(f"{'case':44} {'eager ms':>9} {'thunder ms':>11} {'inductor ms':>12} {'eager/thunder':>14} {'inductor/thunder':>17}")
     for name, fn, args in cases:
-        te = bench(fn, args, repeat)
-        tt = bench(thunder_fn(fn, *args), args, repeat)
-        ti = float("nan")
+        fns = [fn, thunder_fn(fn, *args)]
         if not opts.no_inductor:
             try:
-                ti = bench(torch.compile(fn), args, repeat)
+                compiled = torch.compile(fn)
+                compiled(*args)
+                fns.append(compiled)
             except Exception as e:  # Inductor needs a working C++ toolchain
                 print(f"  torch.compile failed: {type(e).__name__}: {e}")
+        te, tt, *rest = bench_interleaved(fns, args, repeat)
+        ti = rest[0] if rest else float("nan")
         print(f"{name:44} {te * 1e3:9.3f} {tt * 1e3:11.3f} {ti * 1e3:12.3f} {te / tt:14.2f} {ti / tt:17.2f}")
 
     print("\nthunder.jit first call (trace + passes + kernels + run), fresh process:")
@@ -164,6 +177,7 @@ def main():
     s = torch.randn(8)
     k = cf.fuse(lambda a: a * 2, s)
     to = bench(k, (s,), 2000)
+    print(f"load average at the end: {os.getloadavg()[0]:.2f}")
     print(f"\nper-call overhead: fused kernel on f32[8] {to * 1e6:.1f} us, eager a * 2 {bench(lambda a: a * 2, (s,), 2000) * 1e6:.1f} us")
 
 

@@ -1,15 +1,20 @@
 // thunder._C.CpuKernel: a compiled region called with torch tensors. The extension does not link
 // libtorch: it reads each input's data pointer, shape, strides and dtype through Python attributes
-// and allocates outputs with the torch.empty the Python package hands over at import.
+// and allocates outputs with the torch.empty the Python package hands over at import. Large
+// outputs come from the buffer pool (codegen/cpu/buffers.h) and reach torch as DLPack capsules,
+// whose deleter hands the buffer back when torch frees the tensor.
 #include "bindings/cpu_fusion.h"
 
+#include <nanobind/ndarray.h>
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/string.h>
 
 #include <memory>
 #include <vector>
 
+#include "codegen/cpu/buffers.h"
 #include "codegen/cpu/compiler.h"
+#include "codegen/cpu/internal.h"
 #include "ir/error.h"
 
 namespace nb = nanobind;
@@ -21,6 +26,76 @@ namespace {
 // held for the process's life (never released: they must outlive interpreter shutdown)
 nb::handle g_empty;  // torch.empty
 std::vector<nb::handle> g_dtypes;  // torch dtypes by DType
+nb::handle g_from_dlpack;  // torch.utils.dlpack.from_dlpack
+
+// DLPack's DLManagedTensor (the ABI torch.from_dlpack reads from a "dltensor" capsule), with the
+// shape and strides it points to and the pooled buffer's size.
+struct PooledTensor {
+  nb::dlpack::dltensor tensor;
+  void* manager_ctx;
+  void (*deleter)(PooledTensor*);
+  std::vector<int64_t> shape, strides;
+  size_t bytes;
+};
+
+void release_pooled(PooledTensor* t) {
+  cpu::pool_release(t->tensor.data, t->bytes);
+  delete t;
+}
+
+nb::dlpack::dtype dlpack_dtype(DType t) {
+  using C = nb::dlpack::dtype_code;
+  auto d = [](C c, int bits) { return nb::dlpack::dtype{static_cast<uint8_t>(c), static_cast<uint8_t>(bits), 1}; };
+  switch (t) {
+    case DType::Bool: return d(C::Bool, 8);
+    case DType::UInt8: return d(C::UInt, 8);
+    case DType::Int8: return d(C::Int, 8);
+    case DType::Int16: return d(C::Int, 16);
+    case DType::Int32: return d(C::Int, 32);
+    case DType::Int64: return d(C::Int, 64);
+    case DType::Float16: return d(C::Float, 16);
+    case DType::BFloat16: return d(C::Bfloat, 16);
+    case DType::Float32: return d(C::Float, 32);
+    case DType::Float64: return d(C::Float, 64);
+    default: throw InternalError(cat("cpu kernel: no pooled output of dtype ", dtype_name(t)));
+  }
+}
+
+// A new contiguous CPU tensor on a pooled buffer; its data pointer goes to *data.
+nb::object pooled_tensor(const TensorMeta& m, void** data) {
+  auto* t = new PooledTensor{};
+  t->bytes = static_cast<size_t>(numel(m.shape)) * static_cast<size_t>(itemsize(m.dtype));
+  t->shape = m.shape;
+  t->strides = cpu::contiguous_strides(m.shape);
+  try {
+    t->tensor.data = cpu::pool_acquire(t->bytes);
+  } catch (...) {
+    delete t;
+    throw;
+  }
+  t->tensor.device = {1, 0};  // kDLCPU
+  t->tensor.ndim = static_cast<int32_t>(m.shape.size());
+  t->tensor.dtype = dlpack_dtype(m.dtype);
+  t->tensor.shape = t->shape.data();
+  t->tensor.strides = t->strides.data();
+  t->deleter = release_pooled;
+  *data = t->tensor.data;
+  // the capsule frees the tensor only if torch did not take it (torch renames taken capsules)
+  PyObject* cap = PyCapsule_New(t, "dltensor", [](PyObject* c) {
+    if (PyCapsule_IsValid(c, "dltensor")) {
+      auto* p = static_cast<PooledTensor*>(PyCapsule_GetPointer(c, "dltensor"));
+      p->deleter(p);
+    }
+  });
+  if (!cap) {
+    release_pooled(t);
+    throw nb::python_error();
+  }
+  nb::object capsule = nb::steal(cap);
+  nb::object out = nb::steal(PyObject_CallOneArg(g_from_dlpack.ptr(), capsule.ptr()));
+  if (!out.is_valid()) throw nb::python_error();
+  return out;
+}
 
 // A loaded kernel with the Python objects its calls need, made once.
 struct PyKernel {
@@ -95,6 +170,12 @@ nb::object call(const PyKernel& k, nb::args args) {
   }
   nb::list outs;
   for (size_t j = 0; j < n_out; ++j) {
+    const TensorMeta& m = src.outputs[j];
+    if (g_from_dlpack.is_valid() && cpu::pool_limit() > 0 &&
+        static_cast<size_t>(numel(m.shape)) * static_cast<size_t>(itemsize(m.dtype)) >= cpu::kPooledBytes) {
+      outs.append(pooled_tensor(m, &data[n_in + j]));
+      continue;
+    }
     nb::object o = nb::steal(PyObject_Call(g_empty.ptr(), k.out_shapes[j].ptr(), k.out_kwargs[j].ptr()));
     if (!o.is_valid()) throw nb::python_error();
     nb::object ptr = nb::steal(PyObject_CallMethodNoArgs(o.ptr(), s_data_ptr));
@@ -124,6 +205,23 @@ void register_cpu_fusion(nb::module_& m) {
         for (nb::handle d : dtypes) g_dtypes.push_back(d.inc_ref());
       },
       "Hands the CPU fusion executor torch.empty and torch's dtypes in DType order (done at import).");
+  m.def(
+      "_register_cpu_fusion_dlpack", [](nb::object from_dlpack) { g_from_dlpack = from_dlpack.inc_ref(); },
+      "Hands the CPU fusion executor torch.utils.dlpack.from_dlpack, for outputs on pooled buffers.");
+  m.def(
+      "cpu_fusion_pool_stats",
+      [] {
+        cpu::PoolStats s = cpu::pool_stats();
+        nb::dict d;
+        d["reused"] = s.reused, d["allocated"] = s.allocated, d["held_bytes"] = s.held_bytes;
+        d["limit_bytes"] = cpu::pool_limit();
+        return d;
+      },
+      "Counters of the pool of large output buffers.");
+  m.def(
+      "cpu_fusion_set_pool_limit", [](size_t bytes) { cpu::set_pool_limit(bytes); }, nb::arg("bytes"),
+      "Bytes of freed output buffers kept for reuse (0: none; buffers are freed with their tensors).");
+  m.def("cpu_fusion_clear_pool", &cpu::pool_clear, "Frees the output buffers kept for reuse.");
 
   nb::class_<PyKernel>(m, "CpuKernel", "A compiled CPU kernel of a fused region; call it with the region's input tensors.")
       .def("__call__", &call, "Runs the kernel; returns a tuple of new output tensors.")

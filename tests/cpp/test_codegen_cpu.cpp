@@ -152,6 +152,7 @@ static void run_contiguous(void* const* data, const int64_t* strides, int64_t be
   const float* restrict in0 = (const float*)data[0];
   float* restrict out0 = (float*)data[1];
   (void)strides;
+  float row0[5];
   for (int64_t o = begin; o < end; ++o) {
     const int64_t d0 = o;
     float acc0 = -INFINITY;
@@ -168,15 +169,14 @@ static void run_contiguous(void* const* data, const int64_t* strides, int64_t be
       const float v3 = in0[(d0 * 5 + d1)];
       const float v4 = (v3 - acc0);
       const float v5 = expf(v4);
+      row0[d1] = v5;
       acc2 += v5;
     }
     #pragma GCC ivdep
     for (int64_t d1 = 0; d1 < 5; ++d1) {
-      const float v6 = in0[(d0 * 5 + d1)];
-      const float v7 = (v6 - acc0);
-      const float v8 = expf(v7);
-      const float v9 = (v8 / acc2);
-      out0[(d0 * 5 + d1)] = v9;
+      const float v6 = row0[d1];
+      const float v7 = (v6 / acc2);
+      out0[(d0 * 5 + d1)] = v7;
     }
   }
 }
@@ -186,6 +186,7 @@ static void run_strided(void* const* data, const int64_t* strides, int64_t begin
   float* restrict out0 = (float*)data[1];
   const int64_t s0_0 = strides[0];
   const int64_t s0_1 = strides[1];
+  float row0[5];
   for (int64_t o = begin; o < end; ++o) {
     const int64_t d0 = o;
     float acc0 = -INFINITY;
@@ -202,15 +203,14 @@ static void run_strided(void* const* data, const int64_t* strides, int64_t begin
       const float v3 = in0[(d0 * s0_0 + d1 * s0_1)];
       const float v4 = (v3 - acc0);
       const float v5 = expf(v4);
+      row0[d1] = v5;
       acc2 += v5;
     }
     #pragma GCC ivdep
     for (int64_t d1 = 0; d1 < 5; ++d1) {
-      const float v6 = in0[(d0 * s0_0 + d1 * s0_1)];
-      const float v7 = (v6 - acc0);
-      const float v8 = expf(v7);
-      const float v9 = (v8 / acc2);
-      out0[(d0 * 5 + d1)] = v9;
+      const float v6 = row0[d1];
+      const float v7 = (v6 / acc2);
+      out0[(d0 * 5 + d1)] = v7;
     }
   }
 }

@@ -49,6 +49,14 @@ def test_large_chain_runs_on_threads():
     check(chain, x, y)
 
 
+def test_threads_take_uneven_chunks():
+    # ranges that do not split evenly into the pool's chunks, for elementwise and reduction kernels
+    x = torch.randn(300, 1001)
+    check(lambda x: torch.softmax(x, -1), x)
+    check(lambda x: torch.tanh(x * 2) + 1, x)
+    check(lambda x: torch.logsumexp(x, 0), x, rtol=1e-5, atol=1e-5)
+
+
 def test_unary_math():
     x = torch.rand(64) * 0.9 + 0.05
     check(lambda x: (torch.log(x) + torch.log1p(x) + torch.log2(x) + torch.log10(x) + torch.sqrt(x) + torch.sin(x)
@@ -156,6 +164,25 @@ def test_normalizations(shape):
     check(lambda x, w: F.rms_norm(x, (n,), w, eps=1e-6), x, w, rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.parametrize("dim", [-1, 0, (0, 2)])
+def test_row_buffers(dim):
+    # exp(x - max) is computed once per element and kept in a row buffer for the later loops
+    x = torch.randn(6, 7, 9)
+    region = cf.region_of(lambda x: torch.softmax(x, -1), x)
+    src = cf.kernel_source(region)
+    assert "row0[" in src and src.count("expf(") == 2 + 1  # once per variant, and its declaration
+
+    def two_sums(x):
+        e = (x - x.amax(dim, keepdim=True)).exp()
+        return e / e.sum(dim, keepdim=True), (e * x).sum(dim), e.sum(dim)
+
+    check(two_sums, x, rtol=1e-5, atol=1e-6)
+    fused = cf.fuse(two_sums, x)
+    xt = torch.randn(9, 7, 6).permute(2, 1, 0)  # strided variant
+    for g, w in zip(fused(xt), two_sums(xt)):
+        torch.testing.assert_close(g, w, rtol=1e-5, atol=1e-6)
+
+
 def test_softmax_half():
     x = torch.randn(32, 100, dtype=torch.bfloat16)
     check(lambda x: torch.softmax(x, -1), x)
@@ -255,6 +282,35 @@ def test_concurrent_compiles_from_two_processes(tmp_path):
     assert len(entries) == 1 and entries[0].endswith(".so"), entries  # no temporary files left behind
 
 
+@pytest.mark.parametrize("omp", ["1", "0"])
+def test_threaded_kernels_run_in_a_forked_child(tmp_path, omp):
+    # kernels split on torch's OpenMP threads in the parent (THUNDER_CPU_OMP=0: our own pool);
+    # a forked child, where OpenMP cannot run parallel regions, must still run them
+    script = textwrap.dedent("""
+        import os, torch
+        from thunder.runtime import cpu_fusion as cf
+        x = torch.randn(512, 1000)
+        f = cf.fuse(lambda x: torch.softmax(x, -1), x)
+        want = torch.softmax(x, -1)  # ATen's OpenMP threads have run in the parent
+        torch.testing.assert_close(f(x), want)
+        out = {out!r}
+        pid = os.fork()
+        if pid == 0:  # no ATen parallel ops here: they would hang
+            with open(out, "wb") as fh:
+                fh.write(f(x).numpy().tobytes())
+            os._exit(0)
+        _, status = os.waitpid(pid, 0)
+        assert status == 0, status
+        with open(out, "rb") as fh:
+            got = torch.frombuffer(bytearray(fh.read()), dtype=torch.float32).reshape(want.shape)
+        torch.testing.assert_close(got, want)
+        print("ok")
+    """).format(out=str(tmp_path / "child.bin"))
+    env = dict(os.environ, THUNDER_CACHE_DIR=str(tmp_path / "cache"), THUNDER_CPU_OMP=omp)
+    r = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr
+
+
 def test_default_cache_dir(monkeypatch, tmp_path):
     monkeypatch.delenv("THUNDER_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
@@ -274,3 +330,55 @@ def test_can_fuse():
     jf(torch.tensor([1]), torch.tensor([2]))
     trace = thunder.last_traces(jf)[-1]
     assert not all(cf.can_fuse(b) for b in trace.bound_symbols if b.sym.name.startswith("prims."))
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.float16, torch.bfloat16, torch.int64])
+def test_large_outputs_reuse_pooled_buffers(dtype):
+    x = (torch.randn(1 << 19) * 10).to(dtype)
+    fused = cf.fuse(lambda x: (x * 3 + 1, x > 2), x)
+    cf.clear_pool()
+    before = cf.pool_stats()
+    a, m = fused(x)  # a is pooled (at least 1 MiB); the bool mask only half the time
+    torch.testing.assert_close(a, x * 3 + 1)
+    assert torch.equal(m, x > 2) and a.is_contiguous() and a.dtype == dtype
+    kept = a.clone()
+    b, _ = fused(x + 1)  # a is alive: b must not share its memory
+    assert a.data_ptr() != b.data_ptr()
+    torch.testing.assert_close(a, kept)
+    torch.testing.assert_close(b, (x + 1) * 3 + 1)
+    ptr = b.data_ptr()
+    del b, _
+    c, _ = fused(x)  # b's buffer came back to the pool and is reused
+    assert c.data_ptr() == ptr
+    torch.testing.assert_close(c, x * 3 + 1)
+    s = cf.pool_stats()
+    assert s["reused"] > before["reused"]
+    c.add_(1)  # an ordinary tensor: in-place ops and autograd work on it
+    torch.testing.assert_close(c, x * 3 + 2)
+
+
+def test_pooled_outputs_of_narrow_dtypes():
+    x = torch.randn(1 << 21)  # 2 MiB outputs of one-byte dtypes
+    for dtype in (torch.uint8, torch.int8):
+        torch.testing.assert_close(cf.fuse(lambda x: (x * 100).to(dtype), x)(x), (x * 100).to(dtype))
+    assert torch.equal(cf.fuse(lambda x: x > 0.5, x)(x), x > 0.5)
+
+
+def test_pool_limit():
+    x = torch.randn(1 << 19)
+    fused = cf.fuse(lambda x: x * 3 + 1, x)
+    limit = cf.pool_stats()["limit_bytes"]
+    try:
+        cf.set_pool_limit(0)
+        assert cf.pool_stats()["held_bytes"] == 0
+        a = fused(x)
+        del a
+        assert cf.pool_stats()["held_bytes"] == 0  # freed, not kept
+        cf.set_pool_limit(limit)
+        a = fused(x)
+        del a
+        assert cf.pool_stats()["held_bytes"] >= x.numel() * 4
+        cf.clear_pool()
+        assert cf.pool_stats()["held_bytes"] == 0
+    finally:
+        cf.set_pool_limit(limit)

@@ -26,27 +26,7 @@ struct Unsupported {
   std::string reason;
 };
 
-const std::set<std::string> kFloatUnary = {"exp",  "expm1", "log",  "log1p", "log2",  "log10", "sqrt", "sin",
-                                           "cos",  "tan",   "asin", "acos",  "atan",  "sinh",  "cosh", "tanh",
-                                           "asinh", "acosh", "atanh", "erf",  "erfc",  "lgamma"};
-const std::set<std::string> kNumericUnary = {"neg", "abs", "floor", "ceil", "round", "trunc"};
-const std::set<std::string> kArith = {"add", "sub", "mul", "maximum", "minimum"};
-const std::set<std::string> kFloatBinary = {"div", "fmod", "copysign", "atan2", "hypot"};
-const std::set<std::string> kBitwise = {"bitwise_and", "bitwise_or", "bitwise_xor"};
-const std::map<std::string, std::string> kCompare = {{"eq", "=="}, {"ne", "!="}, {"lt", "<"},
-                                                     {"le", "<="}, {"gt", ">"},  {"ge", ">="}};
-const std::set<std::string> kViews = {"expand", "reshape", "permute", "slice"};
-const std::set<std::string> kReductions = {"sum", "prod", "amax", "amin"};
-
-// "prims.add" -> "add"; "" for anything else.
-std::string prim_name(const BoundSymbol& b) {
-  const std::string& n = b.sym->name();
-  return n.rfind("prims.", 0) == 0 ? n.substr(6) : "";
-}
-
 bool is_half(DType t) { return t == DType::Float16 || t == DType::BFloat16; }
-
-bool supported_dtype(DType t) { return !is_complex(t); }
 
 // The C type values of a dtype are computed in (half types in float) and stored as.
 std::string ctype(DType t) {
@@ -109,9 +89,14 @@ struct Result {
 // One kernel variant: a function `run_<name>` over the parallel range.
 class Variant {
  public:
-  Variant(const BoundSymbol& region, bool contiguous) : region_(region), contiguous_(contiguous) {}
+  Variant(const BoundSymbol& region, bool contiguous, std::set<const ValueNode*> row_cached = {})
+      : region_(region), contiguous_(contiguous), row_cached_(std::move(row_cached)) {}
 
   std::string generate();
+
+  /// Values worth keeping in a row buffer: costly (a libm call) and computed at the reduction
+  /// operand's index in more than one of a reduction kernel's loops. Known after generate().
+  std::set<const ValueNode*> row_cache_candidates() const;
 
   // helpers the variant used, so the prelude defines only those
   std::set<std::string> helpers;
@@ -138,6 +123,20 @@ class Variant {
   Tuple red_tuple_;          // the reduction operand's index (inner)
   std::string red_outer_key_;  // the reduction result's index (outer)
   std::string red_loop_open_, red_loop_close_;
+  // row buffers: values computed once per outer index in one reduction loop and read back in the
+  // later ones (softmax's exp), instead of recomputed. The first generation records which values
+  // the loops share (loop ids per value); the second, given them as row_cached_, stores and loads.
+  std::string red_lin_;     // the reduced dims' linear index, the row buffers' index
+  int64_t red_numel_ = 0;   // elements per row buffer
+  int loop_id_ = -1;        // the reduction loop being generated
+  int next_loop_ = 0;
+  std::map<const ValueNode*, std::set<int>> loops_of_;
+  std::set<const ValueNode*> costly_;
+  std::set<std::string> costly_names_;
+  std::set<const ValueNode*> row_cached_;
+  std::map<const ValueNode*, std::string> row_buffer_;          // stored by a finished loop
+  std::vector<std::pair<const ValueNode*, std::string>>* row_pending_ = nullptr;  // by this one
+  std::vector<std::string> row_decls_;
 
   std::string fresh(const char* prefix) { return cat(prefix, counter_++); }
   Result emit(DType t, const std::string& expr, bool inner);
@@ -231,6 +230,14 @@ Result Variant::eval(const Value& v, const Tuple& t) {
     if (p == producer_.end()) throw Unsupported{cat("value ", v.name(), " is neither an input nor computed in the region")};
     const BoundSymbol& b = *p->second;
     std::string name = prim_name(b);
+    bool at_row = !red_lin_.empty() && inner_ && t.key() == red_tuple_.key();
+    if (at_row) {
+      if (auto rb = row_buffer_.find(v.node()); rb != row_buffer_.end()) {
+        r = emit(v.dtype(), cat(rb->second, "[", red_lin_, "]"), true);
+        memo_inner_[key] = r.name;
+        return r;
+      }
+    }
     if (kReductions.count(name)) {
       bool inner = false;
       for (const auto& i : t.ix) inner = inner || i.inner;
@@ -239,6 +246,17 @@ Result Variant::eval(const Value& v, const Tuple& t) {
       r = reduce(b);
     } else {
       r = eval_prim(b, name, t);
+      if (at_row && r.inner) {
+        loops_of_[v.node()].insert(loop_id_);
+        if (costly_names_.count(r.name)) costly_.insert(v.node());
+        if (row_cached_.count(v.node()) && row_pending_) {
+          std::string buf = cat("row", row_decls_.size());
+          row_decls_.push_back(cat(ctype(v.dtype()), " ", buf, "[",
+                                   red_numel_, "];"));
+          inner_->push_back(cat(buf, "[", red_lin_, "] = ", r.name, ";"));
+          row_pending_->push_back({v.node(), buf});
+        }
+      }
     }
   }
   (r.inner ? memo_inner_ : memo_outer_)[key] = r.name;
@@ -298,7 +316,13 @@ Result Variant::eval_prim(const BoundSymbol& b, const std::string& name, const T
       ot = b.args[i].dtype();
       break;
     }
-  auto arg = [&](size_t i, DType tc) { return operand(b.args[i], t, tc, &inner); };
+  bool costly = kFloatUnary.count(name) && name != "sqrt";
+  costly = costly || name == "fmod" || name == "atan2" || name == "hypot";
+  auto arg = [&](size_t i, DType tc) {
+    std::string x = operand(b.args[i], t, tc, &inner);
+    costly = costly || costly_names_.count(x);
+    return x;
+  };
   bool integral = !is_floating(ot);
   std::string e;
   if (name == "convert_element_type") {
@@ -358,11 +382,27 @@ Result Variant::eval_prim(const BoundSymbol& b, const std::string& name, const T
       e = round_half(rt, e);
     } else {
       e = round_half(rt, cat(math("pow", rt), "(", arg(0, rt), ", ", arg(1, rt), ")"));
+      costly = true;
     }
   } else {
     throw Unsupported{cat(b.sym->name(), " is not supported by the CPU code generator")};
   }
-  return emit(rt, e, inner);
+  Result r = emit(rt, e, inner);
+  if (costly && inner) costly_names_.insert(r.name);
+  return r;
+}
+
+std::set<const ValueNode*> Variant::row_cache_candidates() const {
+  std::set<const ValueNode*> out;
+  int64_t bytes = 0;
+  for (const auto& [node, loops] : loops_of_) {
+    if (loops.size() < 2 || !costly_.count(node)) continue;
+    // row buffers live on the stack of each thread: 64 KiB in all
+    bytes += red_numel_ * 8;
+    if (bytes > (int64_t{1} << 16)) break;
+    out.insert(node);
+  }
+  return out;
 }
 
 // A philox draw at one element: a function of (seed, offset, the element's row-major index), the
@@ -422,8 +462,15 @@ Result Variant::reduce(const BoundSymbol& b) {
   memo_inner_.clear();
   std::vector<std::string> body;
   inner_ = &body;
+  int saved_loop = loop_id_;
+  loop_id_ = next_loop_++;
+  auto saved_pending = row_pending_;
+  std::vector<std::pair<const ValueNode*, std::string>> pending;
+  row_pending_ = &pending;
   Result x = eval(b.args[0], red_tuple_);
   inner_ = saved_inner;
+  loop_id_ = saved_loop;
+  row_pending_ = saved_pending;
   memo_inner_ = std::move(saved_memo);
   std::string combine, clause;
   if (name == "sum") combine = cat(acc, " += ", x.name, ";"), clause = cat("reduction(+:", acc, ")");
@@ -446,6 +493,7 @@ Result Variant::reduce(const BoundSymbol& b) {
   outer_.push_back(open);
   for (auto& l : body) outer_.push_back("  " + l);
   outer_.push_back(red_loop_close_);
+  for (const auto& [node, buf] : pending) row_buffer_[node] = buf;  // later loops read them
   if (nan_flag) outer_.push_back(cat("if (", acc, "_nan) ", acc, " = NAN;"));
   if (is_half(rt)) outer_.push_back(cat(acc, " = ", round_half(rt, acc), ";"));
   acc_[b.output.node()] = acc;
@@ -588,6 +636,15 @@ std::string Variant::generate() {
     for (size_t k = 0; k < dom.size(); ++k) dt.ix.push_back({cat("d", k), static_cast<bool>(dom_red[k])});
     if (contiguous_ && trailing) dt.linear = Ix{cat("(d0 * ", dom[1], " + d1)"), true};
     red_tuple_ = reshape_map(dt, dom, s);
+    {
+      std::vector<Ix> red_ix;
+      Shape red_dom;
+      for (int64_t k : inner_dims) red_ix.push_back(dt.ix[k]), red_dom.push_back(dom[k]);
+      std::vector<std::string> rs;
+      for (int64_t st : contiguous_strides(red_dom)) rs.push_back(cat(st));
+      red_lin_ = linearize(red_ix, rs).code;
+      red_numel_ = numel(red_dom);
+    }
     Tuple ot;  // the reduction result's index
     for (size_t k = 0; k < s.size(); ++k)
       if (!reduced[k]) ot.ix.push_back(red_tuple_.ix[k]);
@@ -632,6 +689,7 @@ std::string Variant::generate() {
     if (!full_outputs.empty()) {
       inner_ = &loop;
       memo_inner_.clear();
+      loop_id_ = next_loop_++;
       for (size_t k : full_outputs) {
         Tuple u = reshape_map(red_tuple_, s, p.outputs[k].shape());
         Result r = eval(p.outputs[k], u);
@@ -677,6 +735,7 @@ std::string Variant::generate() {
     strides.push_back(cat("  const int64_t ", s, " = strides[", off + d, "];"));
   }
   if (strides.empty()) strides.push_back("  (void)strides;");
+  for (const auto& d : row_decls_) strides.push_back("  " + d);
   lines.insert(lines.begin() + stride_line, strides.begin(), strides.end());
   for (auto& l : body) lines.push_back("  " + l);
   lines.push_back("}");
@@ -685,33 +744,6 @@ std::string Variant::generate() {
 
 }  // namespace
 
-bool can_fuse(const BoundSymbol& b) {
-  std::string name = prim_name(b);
-  if (name.empty() || !b.output.is_tensor()) return false;
-  for (const auto& a : b.args) {
-    if (a.is_number_proxy()) return false;
-    if (a.is_tensor() && (a.meta().device.type != DeviceType::CPU || !supported_dtype(a.dtype()))) return false;
-    if (a.is_constant() && a.is_number() && a.python_number_type() == NumberType::Complex) return false;
-  }
-  DType out = b.output.dtype();
-  if (b.output.meta().device.type != DeviceType::CPU || !supported_dtype(out)) return false;
-  DType in = out;
-  for (const auto& a : b.args)
-    if (a.is_tensor()) in = a.dtype();
-  if (name == "where" || name == "convert_element_type" || kViews.count(name) || kCompare.count(name)) return true;
-  if (name == "iota") return is_integer(out);
-  if (name == "where") return true;
-  if (kFloatUnary.count(name) || kFloatBinary.count(name)) return is_floating(out);
-  if (kNumericUnary.count(name)) return out != DType::Bool;
-  if (kArith.count(name)) return true;
-  if (kBitwise.count(name)) return !is_floating(out);
-  if (name == "pow") return out != DType::Bool;
-  if (name == "sum" || name == "prod") return is_floating(in) || in == DType::Int64;
-  if (name == "amax" || name == "amin") return in != DType::Bool;
-  if (name == "uniform_philox" || name == "normal_philox") return is_floating(out);
-  return false;
-}
-
 KernelSource generate(const BoundSymbol& region) {
   KernelSource k;
   std::string contiguous, strided;
@@ -719,7 +751,10 @@ KernelSource generate(const BoundSymbol& region) {
   Plan p;
   try {
     p = plan(region);
-    Variant c(region, true), s(region, false);
+    Variant c0(region, true), s0(region, false);
+    contiguous = c0.generate();
+    strided = s0.generate();
+    Variant c(region, true, c0.row_cache_candidates()), s(region, false, s0.row_cache_candidates());
     contiguous = c.generate();
     strided = s.generate();
     helpers = c.helpers;
@@ -803,33 +838,6 @@ std::optional<std::string> region_unsupported(const BoundSymbol& region) {
     return u.reason;
   }
   return std::nullopt;
-}
-
-const Symbol& region_symbol() {
-  static const Symbol sym(OpSpec{.schema = "cpu_fusion(args)", .print_name = "cpu_fusion", .impl = [](const Args& a) {
-                                   return a[0];
-                                 }});
-  return sym;
-}
-
-BoundSymbol region_from_trace(const Trace& trace) {
-  BoundSymbol r;
-  r.sym = &region_symbol();
-  std::set<const ValueNode*> defined;
-  for (const auto& v : trace.inputs)
-    if (v.is_tensor()) r.args.push_back(v);
-  for (const auto& b : trace.bound_symbols) {
-    if (b.sym == &del_symbol()) continue;
-    THUNDER_CHECK(can_fuse(b), NotImplemented, "cpu fusion: ", b.sym->name(), " cannot be fused");
-    r.subsymbols.push_back(b);
-    for_each_proxy(b.output, [&](const Value& v) { defined.insert(v.node()); });
-  }
-  std::vector<Value> outs;
-  for_each_proxy(trace.output, [&](const Value& v) {
-    if (v.is_tensor() && defined.count(v.node())) outs.push_back(v);
-  });
-  r.output = Value::sequence(outs);
-  return r;
 }
 
 }  // namespace thunder::codegen::cpu

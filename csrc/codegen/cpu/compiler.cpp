@@ -3,10 +3,12 @@
 
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
@@ -26,6 +28,7 @@ namespace {
 
 int run(const std::string& cmd, std::string* output);
 std::string compiler();
+std::string shell_quote(const std::string& s);
 
 // -O3 -march=native: vectorized loops for this CPU. -ffp-contract=off keeps every operation
 // rounded on its own as in torch (no fused multiply-add); -fno-math-errno lets sqrt vectorize;
@@ -34,6 +37,29 @@ std::string compiler();
 const char* const kFlags =
     "-O3 -march=native -std=c11 -fPIC -shared -fno-math-errno -ffp-contract=off -fopenmp-simd -fwrapv -w";
 
+// The GNU OpenMP runtime already loaded in this process (torch's, where torch runs ATen on
+// OpenMP), or "". Kernels then split their range on its threads rather than on our pool: ATen's
+// OpenMP workers spin for a while after each parallel op, and a second pool's threads would
+// compete with them for the cores (on the 2-core dev machine a fused softmax right after an eager
+// one took 8 ms instead of 4.4). Linking the loaded file itself, not -lgomp, makes the kernel's
+// dependency that same runtime even where the wheel renamed it. THUNDER_CPU_OMP=0 keeps our pool.
+const std::string& omp_runtime() {
+  static const std::string path = [] {
+    if (const char* e = std::getenv("THUNDER_CPU_OMP"); e && std::string(e) == "0") return std::string();
+    std::ifstream maps("/proc/self/maps");
+    std::string line;
+    while (std::getline(maps, line)) {
+      size_t slash = line.find('/');
+      if (slash == std::string::npos) continue;
+      std::string file = line.substr(slash);
+      std::string base = file.substr(file.rfind('/') + 1);
+      if (base.rfind("libgomp", 0) == 0 && base.find(".so") != std::string::npos) return file;
+    }
+    return std::string();
+  }();
+  return path;
+}
+
 // With glibc's libmvec (x86-64 Linux), calls of exp, tanh, erf... in loops use its vector variants
 // (THUNDER_VECMATH makes the kernel declare them). Without it they stay scalar libm calls.
 const std::string& flags() {
@@ -41,12 +67,40 @@ const std::string& flags() {
     std::string out;
     run(cat(compiler(), " -print-file-name=libmvec.so"), &out);
     bool vecmath = out.find('/') != std::string::npos;
-    return vecmath ? cat(kFlags, " -DTHUNDER_VECMATH") : std::string(kFlags);
+    std::string f = vecmath ? cat(kFlags, " -DTHUNDER_VECMATH") : std::string(kFlags);
+    if (!omp_runtime().empty()) f += " -fopenmp -DTHUNDER_OMP";
+    return f;
   }();
   return f;
 }
-// libraries go after the source on the command line
-std::string libs() { return flags().find("THUNDER_VECMATH") != std::string::npos ? " -lmvec -lm" : " -lm"; }
+// libraries go after the source (or object) on the command line
+std::string libs() {
+  std::string l = flags().find("THUNDER_VECMATH") != std::string::npos ? " -lmvec -lm" : " -lm";
+  if (!omp_runtime().empty()) l = " " + shell_quote(omp_runtime()) + l;
+  return l;
+}
+
+// GNU OpenMP cannot run parallel regions in a forked child of a process that used it (the child
+// hangs, as ATen's parallel ops do there): forked children split kernels on our own pool instead.
+std::atomic<bool> g_forked{false};
+const bool g_atfork_registered = [] {
+  ::pthread_atfork(nullptr, nullptr, [] { g_forked.store(true, std::memory_order_relaxed); });
+  return true;
+}();
+
+// The entry point that splits a launch between the OpenMP threads, appended to kernels compiled
+// with THUNDER_OMP: 8 chunks per thread (whole multiples of 64 elements or rows), taken in turn.
+const char* const kOmpLauncher = R"(
+void thunder_kernel_parallel(void* const* data, const int64_t* strides, int64_t range, int threads) {
+  const int64_t parts = (int64_t)threads * 8;
+  int64_t chunk = (range + parts - 1) / parts;
+  if (chunk > 64) chunk = (chunk + 63) / 64 * 64;
+  const int64_t n = (range + chunk - 1) / chunk;
+  #pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+  for (int64_t c = 0; c < n; ++c)
+    thunder_kernel(data, strides, c * chunk, c * chunk + chunk < range ? c * chunk + chunk : range);
+}
+)";
 
 // Two FNV-1a 64-bit hashes with different offsets: a 128-bit key, as hex.
 std::string hash_hex(const std::string& data) {
@@ -155,7 +209,8 @@ std::shared_ptr<const Kernel> open_verified(const KernelSource& src, const std::
     *corrupt = true;
     return nullptr;
   }
-  return std::make_shared<const Kernel>(src, fn, handle);
+  auto parallel = reinterpret_cast<ParallelFn>(dlsym(handle, "thunder_kernel_parallel"));
+  return std::make_shared<const Kernel>(src, fn, handle, parallel);
 }
 
 // Compiles into a temporary file, appends the footer, renames into place.
@@ -166,10 +221,20 @@ void compile_to(const std::string& source, const std::string& path) {
   {
     std::ofstream f(c_file, std::ios::binary);
     f << source;
+    if (!omp_runtime().empty()) f << kOmpLauncher;
     THUNDER_CHECK(f.good(), Runtime, "cpu fusion: cannot write ", c_file);
   }
   std::string out;
-  int status = run(cat(compiler(), " ", flags(), " -o ", shell_quote(so_file), " ", shell_quote(c_file), libs()), &out);
+  int status;
+  if (omp_runtime().empty()) {
+    status = run(cat(compiler(), " ", flags(), " -o ", shell_quote(so_file), " ", shell_quote(c_file), libs()), &out);
+  } else {
+    // compile and link apart: linking with -fopenmp would add a dependency on the system's libgomp
+    std::string o_file = tmp + ".o";
+    status = run(cat(compiler(), " ", flags(), " -c -o ", shell_quote(o_file), " ", shell_quote(c_file)), &out);
+    if (status == 0) status = run(cat(compiler(), " -shared -o ", shell_quote(so_file), " ", shell_quote(o_file), libs()), &out);
+    std::remove(o_file.c_str());
+  }
   if (status != 0) {
     std::remove(so_file.c_str());
     std::string kept = path.substr(0, path.size() - 3) + ".failed.c";
@@ -216,7 +281,9 @@ class Pool {
       workers_.back().detach();
     }
   }
-  // Runs fn over [0, range) in `threads_` parts, the calling thread taking the first.
+  // Runs fn over [0, range): the calling thread and the workers take chunks of it in turn until
+  // none are left. Several chunks per thread rather than one part each, so a thread that the OS
+  // delays (the machine is shared) leaves its share to the others instead of holding up the launch.
   void run(KernelFn fn, void* const* data, const int64_t* strides, int64_t range) {
     if (::getpid() != pid_) {
       // a forked child has none of its parent's workers
@@ -228,16 +295,20 @@ class Pool {
     }
     std::lock_guard<std::mutex> run_lock(run_mutex_);
     int parts = static_cast<int>(std::min<int64_t>(threads_, range));
+    int64_t chunk = (range + parts * kChunksPerThread - 1) / (parts * kChunksPerThread);
+    if (chunk > 64) chunk = (chunk + 63) / 64 * 64;  // whole cache lines of f32 elements
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      fn_ = fn, data_ = data, strides_ = strides, range_ = range, parts_ = parts;
+      fn_ = fn, data_ = data, strides_ = strides, range_ = range, parts_ = parts, chunk_ = chunk;
+      next_.store(0, std::memory_order_relaxed);
       pending_ = parts - 1;
       ++generation_;
     }
     cv_.notify_all();
-    fn(data, strides, 0, range / parts);
+    run_chunks(fn, data, strides, range, chunk);
+    spin_until([&] { return pending_.load(std::memory_order_acquire) == 0; });
     std::unique_lock<std::mutex> lock(mutex_);
-    done_.wait(lock, [&] { return pending_ == 0; });
+    done_.wait(lock, [&] { return pending_.load(std::memory_order_acquire) == 0; });
   }
 
  private:
@@ -245,18 +316,43 @@ class Pool {
   void work(int id) {
     uint64_t seen = 0;
     for (;;) {
+      // launches often come back to back (the regions of one trace): wait a moment awake first
+      spin_until([&] { return generation_.load(std::memory_order_acquire) != seen; });
       std::unique_lock<std::mutex> lock(mutex_);
       cv_.wait(lock, [&] { return generation_ != seen; });
       seen = generation_;
       if (id >= parts_) continue;
       KernelFn fn = fn_;
-      int64_t begin = range_ * id / parts_, end = range_ * (id + 1) / parts_;
+      int64_t range = range_, chunk = chunk_;
       auto data = data_;
       auto strides = strides_;
       lock.unlock();
-      fn(data, strides, begin, end);
+      run_chunks(fn, data, strides, range, chunk);
       lock.lock();
-      if (--pending_ == 0) done_.notify_one();
+      if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) done_.notify_one();
+    }
+  }
+
+  // Busy-waits up to kSpin for `ready`, so a launch that follows closely, or a part that ends
+  // soon, costs no sleep and wake-up (tens of microseconds on a busy machine).
+  template <typename F>
+  static void spin_until(F ready) {
+    auto until = std::chrono::steady_clock::now() + kSpin;
+    for (int i = 0; !ready(); ++i) {
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause();
+#endif
+      if ((i & 63) == 63 && std::chrono::steady_clock::now() > until) return;
+    }
+  }
+  static constexpr std::chrono::microseconds kSpin{50};
+
+  static constexpr int kChunksPerThread = 8;
+  void run_chunks(KernelFn fn, void* const* data, const int64_t* strides, int64_t range, int64_t chunk) {
+    for (;;) {
+      int64_t begin = next_.fetch_add(1, std::memory_order_relaxed) * chunk;
+      if (begin >= range) return;
+      fn(data, strides, begin, std::min(range, begin + chunk));
     }
   }
 
@@ -266,13 +362,15 @@ class Pool {
   std::condition_variable cv_, done_;
   std::vector<std::thread> workers_;
   int threads_ = 1;
-  uint64_t generation_ = 0;
+  std::atomic<uint64_t> generation_{0};  // written under mutex_, read while spinning too
   KernelFn fn_ = nullptr;
   void* const* data_ = nullptr;
   const int64_t* strides_ = nullptr;
   int64_t range_ = 0;
   int parts_ = 1;
-  int pending_ = 0;
+  int64_t chunk_ = 1;
+  std::atomic<int64_t> next_{0};  // the next chunk to take
+  std::atomic<int> pending_{0};  // workers still running the current launch
 };
 
 }  // namespace
@@ -285,7 +383,8 @@ void Kernel::launch(void* const* data, const int64_t* strides) const {
     fn_(data, strides, 0, range);
     return;
   }
-  pool.run(fn_, data, strides, range);
+  if (parallel_ && !g_forked.load(std::memory_order_relaxed)) parallel_(data, strides, range, pool.threads());
+  else pool.run(fn_, data, strides, range);
 }
 
 std::string cache_dir() {

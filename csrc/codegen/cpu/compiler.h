@@ -17,23 +17,28 @@
 namespace thunder::codegen::cpu {
 
 using KernelFn = void (*)(void* const* data, const int64_t* strides, int64_t begin, int64_t end);
+/// A kernel's entry point that splits its whole range between `threads` OpenMP threads.
+using ParallelFn = void (*)(void* const* data, const int64_t* strides, int64_t range, int threads);
 
 /// A loaded kernel.
 class Kernel {
  public:
-  Kernel(KernelSource src, KernelFn fn, void* handle) : src_(std::move(src)), fn_(fn), handle_(handle) {}
+  Kernel(KernelSource src, KernelFn fn, void* handle, ParallelFn parallel = nullptr)
+      : src_(std::move(src)), fn_(fn), parallel_(parallel), handle_(handle) {}
   Kernel(const Kernel&) = delete;
   Kernel& operator=(const Kernel&) = delete;
 
   const KernelSource& source() const { return src_; }
   /// Runs the kernel over its whole range: `data` holds the inputs' then the outputs' data
   /// pointers, `strides` the inputs' strides (elements), concatenated. Large kernels are split
-  /// between the worker threads (see set_num_threads).
+  /// between threads (see set_num_threads): the OpenMP runtime torch loaded where there is one,
+  /// else a pool of our own.
   void launch(void* const* data, const int64_t* strides) const;
 
  private:
   KernelSource src_;
   KernelFn fn_;
+  ParallelFn parallel_;  // where kernels run on the process's OpenMP runtime (compiler.cpp)
   void* handle_;  // kept open for the process's life: kernels are shared and cached
 };
 

@@ -2,12 +2,15 @@
 // and the C helpers kernels may include (prelude.cpp).
 #pragma once
 
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "ir/shape.h"
+#include "ir/trace.h"
 
 namespace thunder::codegen::cpu {
 
@@ -45,6 +48,15 @@ Ix component(const Ix& lin, int64_t stride, int64_t size, bool first);
 /// group: dims map one to one where sizes agree, and through a linear index only inside a group of
 /// dims whose sizes multiply to the same product. The linear index is kept.
 Tuple reshape_map(const Tuple& t, const Shape& from, const Shape& to);
+
+/// The prims the generator knows, by kind (names without "prims."; fusible.cpp).
+extern const std::set<std::string> kFloatUnary, kNumericUnary, kArith, kFloatBinary, kBitwise, kViews, kReductions;
+/// Comparison prims and their C operators.
+extern const std::map<std::string, std::string> kCompare;
+/// "prims.add" -> "add"; "" for anything else.
+std::string prim_name(const BoundSymbol& b);
+/// Dtypes kernels compute in (all but complex).
+bool supported_dtype(DType t);
 
 /// The C helper functions kernels may use, by name, in the order they must be defined.
 const std::vector<std::pair<std::string, std::string>>& helper_sources();

@@ -16,6 +16,8 @@ _DTYPES = [
     torch.bfloat16, torch.float32, torch.float64, torch.complex32, torch.complex64, torch.complex128,
 ]
 _C._register_cpu_fusion(torch.empty, _DTYPES)
+# large outputs live in buffers the extension reuses (no page faults on each new output)
+_C._register_cpu_fusion_dlpack(torch.utils.dlpack.from_dlpack)
 
 can_fuse = _C.cpu_fusion_can_fuse
 unsupported = _C.cpu_fusion_unsupported
@@ -25,6 +27,9 @@ cache_dir = _C.cpu_fusion_cache_dir
 cache_stats = _C.cpu_fusion_cache_stats
 clear_memory_cache = _C.cpu_fusion_clear_memory_cache
 set_threads = _C.cpu_fusion_set_threads
+pool_stats = _C.cpu_fusion_pool_stats
+set_pool_limit = _C.cpu_fusion_set_pool_limit
+clear_pool = _C.cpu_fusion_clear_pool
 
 
 def region_of(fn, *args):

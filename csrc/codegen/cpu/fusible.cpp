@@ -1,0 +1,84 @@
+// Which prim calls the CPU code generator compiles (the op tables codegen.cpp generates code for,
+// and can_fuse), and the whole-trace regions tests and benchmarks use.
+#include <set>
+
+#include "codegen/cpu/codegen.h"
+#include "codegen/cpu/internal.h"
+#include "ir/error.h"
+
+namespace thunder::codegen::cpu {
+
+const std::set<std::string> kFloatUnary = {"exp",  "expm1", "log",  "log1p", "log2",  "log10", "sqrt", "sin",
+                                           "cos",  "tan",   "asin", "acos",  "atan",  "sinh",  "cosh", "tanh",
+                                           "asinh", "acosh", "atanh", "erf",  "erfc",  "lgamma"};
+const std::set<std::string> kNumericUnary = {"neg", "abs", "floor", "ceil", "round", "trunc"};
+const std::set<std::string> kArith = {"add", "sub", "mul", "maximum", "minimum"};
+const std::set<std::string> kFloatBinary = {"div", "fmod", "copysign", "atan2", "hypot"};
+const std::set<std::string> kBitwise = {"bitwise_and", "bitwise_or", "bitwise_xor"};
+const std::map<std::string, std::string> kCompare = {{"eq", "=="}, {"ne", "!="}, {"lt", "<"},
+                                                     {"le", "<="}, {"gt", ">"},  {"ge", ">="}};
+const std::set<std::string> kViews = {"expand", "reshape", "permute", "slice"};
+const std::set<std::string> kReductions = {"sum", "prod", "amax", "amin"};
+
+std::string prim_name(const BoundSymbol& b) {
+  const std::string& n = b.sym->name();
+  return n.rfind("prims.", 0) == 0 ? n.substr(6) : "";
+}
+
+bool supported_dtype(DType t) { return !is_complex(t); }
+
+bool can_fuse(const BoundSymbol& b) {
+  std::string name = prim_name(b);
+  if (name.empty() || !b.output.is_tensor()) return false;
+  for (const auto& a : b.args) {
+    if (a.is_number_proxy()) return false;
+    if (a.is_tensor() && (a.meta().device.type != DeviceType::CPU || !supported_dtype(a.dtype()))) return false;
+    if (a.is_constant() && a.is_number() && a.python_number_type() == NumberType::Complex) return false;
+  }
+  DType out = b.output.dtype();
+  if (b.output.meta().device.type != DeviceType::CPU || !supported_dtype(out)) return false;
+  DType in = out;
+  for (const auto& a : b.args)
+    if (a.is_tensor()) in = a.dtype();
+  if (name == "where" || name == "convert_element_type" || kViews.count(name) || kCompare.count(name)) return true;
+  if (name == "iota") return is_integer(out);
+  if (name == "where") return true;
+  if (kFloatUnary.count(name) || kFloatBinary.count(name)) return is_floating(out);
+  if (kNumericUnary.count(name)) return out != DType::Bool;
+  if (kArith.count(name)) return true;
+  if (kBitwise.count(name)) return !is_floating(out);
+  if (name == "pow") return out != DType::Bool;
+  if (name == "sum" || name == "prod") return is_floating(in) || in == DType::Int64;
+  if (name == "amax" || name == "amin") return in != DType::Bool;
+  if (name == "uniform_philox" || name == "normal_philox") return is_floating(out);
+  return false;
+}
+
+const Symbol& region_symbol() {
+  static const Symbol sym(OpSpec{.schema = "cpu_fusion(args)", .print_name = "cpu_fusion", .impl = [](const Args& a) {
+                                   return a[0];
+                                 }});
+  return sym;
+}
+
+BoundSymbol region_from_trace(const Trace& trace) {
+  BoundSymbol r;
+  r.sym = &region_symbol();
+  std::set<const ValueNode*> defined;
+  for (const auto& v : trace.inputs)
+    if (v.is_tensor()) r.args.push_back(v);
+  for (const auto& b : trace.bound_symbols) {
+    if (b.sym == &del_symbol()) continue;
+    THUNDER_CHECK(can_fuse(b), NotImplemented, "cpu fusion: ", b.sym->name(), " cannot be fused");
+    r.subsymbols.push_back(b);
+    for_each_proxy(b.output, [&](const Value& v) { defined.insert(v.node()); });
+  }
+  std::vector<Value> outs;
+  for_each_proxy(trace.output, [&](const Value& v) {
+    if (v.is_tensor() && defined.count(v.node())) outs.push_back(v);
+  });
+  r.output = Value::sequence(outs);
+  return r;
+}
+
+}  // namespace thunder::codegen::cpu
