@@ -245,6 +245,8 @@ void register_cpu_fusion(nb::module_& m) {
   m.def(
       "cpu_fusion_source", [](const BoundSymbol& region) { return cpu::generate(region).source; }, nb::arg("region"),
       "The C source of a region's kernel.");
+  m.def("cpu_fusion_worth_fusing", &cpu::worth_fusing, nb::arg("bsym"),
+        "Whether the cpu_fusion executor claims the call: what can_fuse accepts, less what ATen runs faster.");
   m.def("cpu_fusion_can_fuse", &cpu::can_fuse, nb::arg("bsym"),
         "Whether the CPU code generator supports this prim call for its dtypes, shapes and device.");
   m.def("cpu_fusion_unsupported", &cpu::region_unsupported, nb::arg("region"),

@@ -238,9 +238,9 @@ TEST(CpuCodegen, RangeAndWork) {
 TEST(CpuCodegen, UnsupportedRegions) {
   TraceBuilder b;
   TraceBuilder::Scope s(b);
-  Value x = b.add_input("x", TensorMeta{{4, 5}, DType::Float32, Device{}, false});
-  Value r0 = ops::call("prims.sum", {x, ops::int_list({0})});
-  Value r1 = ops::call("prims.sum", {x, ops::int_list({1})});
+  Value x = b.add_input("x", TensorMeta{{4, 5, 6}, DType::Float32, Device{}, false});
+  Value r0 = ops::call("prims.sum", {x, ops::int_list({2})});
+  Value r1 = ops::call("prims.sum", {x, ops::int_list({1, 2})});
   b.set_output(Value::sequence({r0, r1}));
   BoundSymbol region = cpu::region_from_trace(b.finish());
   auto reason = cpu::region_unsupported(region);
@@ -259,11 +259,17 @@ TEST(CpuCodegen, CanFuse) {
   ops::call("prims.exp", {y});
   ops::call("prims.matmul", {ops::call("prims.reshape", {y, ops::int_list({1, 4})}),
                              ops::call("prims.reshape", {y, ops::int_list({4, 1})})});
+  // a reduction over leading dims only (column sums) compiles but is left to ATen
+  Value m = ops::call("prims.reshape", {y, ops::int_list({2, 2, 1})});
+  ops::call("prims.sum", {m, ops::int_list({0})});
+  ops::call("prims.sum", {m, ops::int_list({1})});
   b.set_output(x);
   Trace t = b.finish();
   std::vector<bool> got;
-  for (const auto& bs : t.bound_symbols) got.push_back(cpu::can_fuse(bs));
-  EXPECT_EQ(got, (std::vector<bool>{false, true, true, true, true, false}));
+  std::vector<bool> claimed;
+  for (const auto& bs : t.bound_symbols) got.push_back(cpu::can_fuse(bs)), claimed.push_back(cpu::worth_fusing(bs));
+  EXPECT_EQ(got, (std::vector<bool>{false, true, true, true, true, false, true, true, true}));
+  EXPECT_EQ(claimed, (std::vector<bool>{false, true, true, true, true, false, true, false, true}));
 }
 
 TEST(CpuKernel, RunsOnBuffers) {

@@ -24,6 +24,9 @@ namespace thunder::codegen::cpu {
 /// Whether the generator supports this prim call for its dtypes, shapes and device (all CPU), so
 /// the partitioner only forms regions of calls it can compile.
 bool can_fuse(const BoundSymbol& bsym);
+/// What the cpu_fusion executor claims: what can_fuse accepts, less what ATen runs faster
+/// (reductions over leading dims only).
+bool worth_fusing(const BoundSymbol& bsym);
 
 /// Why a region (of calls can_fuse accepts) cannot become one kernel, or nullopt when it can.
 /// Regions are supported when all their reductions reduce the same dims of same-shaped operands

@@ -27,6 +27,30 @@ std::string prim_name(const BoundSymbol& b) {
 
 bool supported_dtype(DType t) { return !is_complex(t); }
 
+namespace {
+
+// Whether a reduction reduces its input's innermost dim (of size > 1).
+bool reduces_innermost(const BoundSymbol& b) {
+  const Value& x = b.args.at(0);
+  if (!x.is_tensor() || !b.args.at(1).is_sequence()) return true;
+  int64_t inner = x.rank() - 1;
+  while (inner >= 0 && x.shape()[inner] == 1) --inner;
+  if (inner < 0) return true;
+  for (const auto& d : b.args[1].items())
+    if (d.is_int() && d.as_int() == inner) return true;
+  return false;
+}
+
+}  // namespace
+
+// The generator's reduction loop walks the reduced dims innermost; over leading dims only (the
+// column sums of a bias's gradient) it strides through memory and does not vectorize, where ATen
+// reduces along rows about ten times faster: the executor leaves those reductions to ATen.
+bool worth_fusing(const BoundSymbol& b) {
+  if (!can_fuse(b)) return false;
+  return !kReductions.count(b.sym->name().rfind("prims.", 0) == 0 ? b.sym->name().substr(6) : "") || reduces_innermost(b);
+}
+
 bool can_fuse(const BoundSymbol& b) {
   std::string name = prim_name(b);
   if (name.empty() || !b.output.is_tensor()) return false;

@@ -20,6 +20,7 @@ _C._register_cpu_fusion(torch.empty, _DTYPES)
 _C._register_cpu_fusion_dlpack(torch.utils.dlpack.from_dlpack)
 
 can_fuse = _C.cpu_fusion_can_fuse
+worth_fusing = _C.cpu_fusion_worth_fusing
 unsupported = _C.cpu_fusion_unsupported
 compile_region = _C.cpu_fusion_compile
 kernel_source = _C.cpu_fusion_source

@@ -1,7 +1,8 @@
 """The fused CPU code generator (csrc/codegen/cpu) as a fusion executor named "cpu_fusion".
 
 Registered when the extension has the generator, and then the CPU default (`cpu_fusion` first,
-ATen for the rest; `executors=["aten"]` or `set_default_executors("cpu", ["aten"])` turns it off). Its `can_fuse` says which prims it compiles,
+ATen for the rest; `executors=["aten"]` or `set_default_executors("cpu", ["aten"])` turns it off). Its `can_fuse` (the generator's `worth_fusing`) says which prims it compiles (all the generator
+can, less reductions over leading dims only, which ATen runs faster),
 its region checker which regions it compiles whole (partitioning cuts the others), and
 a region needs two computing prims (one op alone runs as fast on ATen, and a kernel
 costs a compile on a cold cache; docs/measurements.md), and `compile_region` gives a kernel that takes the region's input tensors and returns its outputs.
@@ -24,7 +25,7 @@ if available():
         return _generator.unsupported(region) is None
 
     cpu_fusion = register_executor(
-        FusionExecutor("cpu_fusion", _generator.can_fuse, _generator.compile_region, region_checker=_whole,
+        FusionExecutor("cpu_fusion", _generator.worth_fusing, _generator.compile_region, region_checker=_whole,
                        min_computing_prims=2)
     )
     set_default_executors("cpu", [cpu_fusion, "aten"])
