@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/stat.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -90,8 +91,18 @@ const bool g_atfork_registered = [] {
 
 // The entry point that splits a launch between the OpenMP threads, appended to kernels compiled
 // with THUNDER_OMP: 8 chunks per thread (whole multiples of 64 elements or rows), taken in turn.
+// At most as many threads as the runtime's own setting for the calling thread, which is
+// torch.set_num_threads's (and, by default, the CPUs the process may run on: a process pinned to
+// 2 of 16 cores gets 2, not 16).
 const char* const kOmpLauncher = R"(
+int omp_get_max_threads(void);
 void thunder_kernel_parallel(void* const* data, const int64_t* strides, int64_t range, int threads) {
+  const int limit = omp_get_max_threads();
+  if (threads > limit) threads = limit;
+  if (threads <= 1) {
+    thunder_kernel(data, strides, 0, range);
+    return;
+  }
   const int64_t parts = (int64_t)threads * 8;
   int64_t chunk = (range + parts - 1) / parts;
   if (chunk > 64) chunk = (chunk + 63) / 64 * 64;
@@ -148,7 +159,7 @@ const std::string& toolchain_key() {
       if (model.empty() && line.rfind("model name", 0) == 0) model = line;
       if (cpu_flags.empty() && line.rfind("flags", 0) == 0) cpu_flags = line;
     }
-    return cat(out, "\n", flags(), libs(), "\n", model, "\n", cpu_flags);
+    return cat(out, "\n", flags(), libs(), "\n", omp_runtime().empty() ? "" : kOmpLauncher, "\n", model, "\n", cpu_flags);
   }();
   return key;
 }
@@ -312,7 +323,12 @@ class Pool {
   }
 
  private:
-  Pool() : pid_(::getpid()) { set_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))); }
+  // as many threads as CPUs the process may run on (its affinity mask, as OpenMP counts them)
+  Pool() : pid_(::getpid()) {
+    cpu_set_t set;
+    int n = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 0;
+    set_threads(n > 0 ? n : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  }
   void work(int id) {
     uint64_t seen = 0;
     for (;;) {
