@@ -87,9 +87,9 @@ def main():
                              check=True, env=env)
         rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
     eager = rows[0]["peak_rise_mib"]
-    print(f"{'mode':<15}{'peak rise MiB':>15}{'vs eager':>10}")
+    print(f"{'mode':<15}{'peak rise MiB':>15}{'vs eager':>10}{'RSS at start MiB':>18}")
     for r in rows:
-        print(f"{r['mode']:<15}{r['peak_rise_mib']:>15.1f}{r['peak_rise_mib'] / eager:>9.2f}x")
+        print(f"{r['mode']:<15}{r['peak_rise_mib']:>15.1f}{r['peak_rise_mib'] / eager:>9.2f}x{r['rss_mib']:>18.1f}")
 
 
 if __name__ == "__main__":
