@@ -144,21 +144,12 @@ const std::vector<std::pair<std::string, std::string>>& helper_sources() {
        "  }\n"
        "  w[0] = c0, w[1] = c1, w[2] = c2, w[3] = c3;\n"
        "}\n"
-       // one word, picked by selects rather than an indexed array, so loops calling it vectorize
+       // one word, picked by selects rather than an indexed load (the inlined array stays in
+       // registers), so loops calling it vectorize
        "static inline uint32_t philox_word(uint64_t key, uint64_t ctr, int64_t lane) {\n"
-       "  uint32_t k0 = (uint32_t)key, k1 = (uint32_t)(key >> 32);\n"
-       "  uint32_t c0 = (uint32_t)ctr, c1 = (uint32_t)(ctr >> 32), c2 = 0, c3 = 0;\n"
-       "  for (int r = 0; r < 10; ++r) {\n"
-       "    const uint64_t p0 = (uint64_t)0xD2511F53u * c0, p1 = (uint64_t)0xCD9E8D57u * c2;\n"
-       "    const uint32_t n0 = (uint32_t)(p1 >> 32) ^ c1 ^ k0, n2 = (uint32_t)(p0 >> 32) ^ c3 ^ k1;\n"
-       "    c1 = (uint32_t)p1;\n"
-       "    c3 = (uint32_t)p0;\n"
-       "    c0 = n0;\n"
-       "    c2 = n2;\n"
-       "    k0 += 0x9E3779B9u;\n"
-       "    k1 += 0xBB67AE85u;\n"
-       "  }\n"
-       "  return lane == 0 ? c0 : lane == 1 ? c1 : lane == 2 ? c2 : c3;\n"
+       "  uint32_t w[4];\n"
+       "  philox4x32(key, ctr, w);\n"
+       "  return lane == 0 ? w[0] : lane == 1 ? w[1] : lane == 2 ? w[2] : w[3];\n"
        "}\n"},
       // element i of a draw: 4 per counter, one word each (k * 2^-bits, exact in the dtype), or 2
       // per counter for float64 (53 bits from two words)
