@@ -17,6 +17,8 @@ import os
 import subprocess
 import sys
 
+from gpt_train_step import model_and_batch, model_arguments
+
 
 def status_kib(field):
     with open("/proc/self/status") as f:
@@ -31,16 +33,7 @@ def measure(mode, opts):
 
     import thunder
 
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "models"))
-    from nanogpt import GPT, GPTConfig
-
-    torch.set_num_threads(opts.threads)
-    torch.manual_seed(0)
-    config = GPTConfig(block_size=opts.seq, vocab_size=opts.vocab, n_layer=opts.layers, n_head=opts.heads,
-                       n_embd=opts.embd)
-    model = GPT(config)
-    idx = torch.randint(0, opts.vocab, (opts.batch, opts.seq))
-    targets = torch.randint(0, opts.vocab, (opts.batch, opts.seq))
+    model, idx, targets = model_and_batch(opts)
     run = {"eager": model, "thunder": thunder.jit(model), "torch.compile": torch.compile(model)}[mode]
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
 
@@ -61,17 +54,7 @@ def measure(mode, opts):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--layers", type=int, default=4)
-    parser.add_argument("--embd", type=int, default=256)
-    parser.add_argument("--heads", type=int, default=4)
-    parser.add_argument("--vocab", type=int, default=2048)
-    parser.add_argument("--batch", type=int, default=4)
-    parser.add_argument("--seq", type=int, default=128)
-    parser.add_argument("--warmup", type=int, default=3)
-    parser.add_argument("--steps", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=os.cpu_count())
-    parser.add_argument("--no-torch-compile", action="store_true")
+    parser = model_arguments(steps=3)
     parser.add_argument("--mode", help=argparse.SUPPRESS)
     opts = parser.parse_args()
     if opts.mode:

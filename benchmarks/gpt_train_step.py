@@ -38,7 +38,8 @@ def step_times(model, run, idx, targets, warmup, steps):
     return statistics.median(times), losses
 
 
-def main():
+def model_arguments(steps):
+    """The command line both GPT step benchmarks take: the model's and batch's shape, steps, threads."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--layers", type=int, default=4)
     parser.add_argument("--embd", type=int, default=256)
@@ -47,17 +48,27 @@ def main():
     parser.add_argument("--batch", type=int, default=4)
     parser.add_argument("--seq", type=int, default=128)
     parser.add_argument("--warmup", type=int, default=3)
-    parser.add_argument("--steps", type=int, default=10)
+    parser.add_argument("--steps", type=int, default=steps)
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     parser.add_argument("--no-torch-compile", action="store_true")
-    opts = parser.parse_args()
+    return parser
+
+
+def model_and_batch(opts):
+    """Sets the thread count and seed, then builds the GPT and a batch of (idx, targets)."""
     torch.set_num_threads(opts.threads)
     torch.manual_seed(0)
     config = GPTConfig(block_size=opts.seq, vocab_size=opts.vocab, n_layer=opts.layers, n_head=opts.heads,
                        n_embd=opts.embd)
-    base = GPT(config)
+    model = GPT(config)
     idx = torch.randint(0, opts.vocab, (opts.batch, opts.seq))
     targets = torch.randint(0, opts.vocab, (opts.batch, opts.seq))
+    return model, idx, targets
+
+
+def main():
+    opts = model_arguments(steps=10).parse_args()
+    base, idx, targets = model_and_batch(opts)
     print(f"GPT training step (fwd + loss + bwd + AdamW), {opts.layers} layers, n_embd {opts.embd}, vocab {opts.vocab}, "
           f"batch {opts.batch} x {opts.seq}; {platform.machine()} cpu, {opts.threads} threads, torch {torch.__version__}")
 
