@@ -170,7 +170,7 @@ def test_row_buffers(dim):
     x = torch.randn(6, 7, 9)
     region = cf.region_of(lambda x: torch.softmax(x, -1), x)
     src = cf.kernel_source(region)
-    assert "row0[" in src and src.count("expf(") == 2 + 1  # once per variant, and its declaration
+    assert "row0[" in src and src.count("exp_f(") == 2 + 1  # once per variant, and its definition
 
     def two_sums(x):
         e = (x - x.amax(dim, keepdim=True)).exp()
@@ -382,3 +382,70 @@ def test_pool_limit():
         assert cf.pool_stats()["held_bytes"] == 0
     finally:
         cf.set_pool_limit(limit)
+
+
+def test_exp_of_masked_and_far_negative_arguments():
+    # -inf (a masked score), arguments below expf's vector range, subnormal results, NaN and inf
+    x = torch.cat([torch.randn(4000) * 40, torch.tensor([-float("inf"), float("inf"), float("nan"), -103.9, -87.5,
+                                                          -104.5, 88.7, 88.8, -0.0])])
+    check(lambda x: torch.exp(x * 1.0) + 0.0, x)
+    scores = torch.randn(6, 16, 16)
+    mask = torch.ones(16, 16, dtype=torch.bool).tril()
+    check(lambda s, m: torch.softmax(torch.where(m, s, float("-inf")), -1), scores, mask)
+
+
+def test_positions_fitting_32_bits_are_held_in_int32():
+    # cross-entropy's backward compares class positions (an iota) with the targets: the positions
+    # are int32_t in the kernel, widened exactly where they meet the int64 targets
+    import thunder
+
+    logits = torch.randn(40, 300, requires_grad=True)
+    targets = torch.randint(0, 300, (40,))
+    jf = thunder.jit(F.cross_entropy)
+    jf(logits, targets).backward()
+    got = logits.grad.clone()
+    logits.grad = None
+    F.cross_entropy(logits, targets).backward()
+    torch.testing.assert_close(got, logits.grad)
+    trace = thunder.last_backward_traces(jf)[-1]
+    region = next(b for b in trace.bound_symbols if any(s.sym.name == "prims.iota" for s in b.subsymbols))
+    assert "const int32_t" in cf.kernel_source(region)
+
+
+def test_repeated_values_in_a_region_are_computed_once():
+    # a recomputed forward beside its backward: the same prims twice in one region
+    def f(x, g):
+        a = torch.erf(x * 0.7071067811865476)
+        b = torch.erf(x * 0.7071067811865476)
+        return x * 0.5 * (1 + a), g * (0.5 * (1 + b))
+
+    x, g = torch.randn(64, 32), torch.randn(64, 32)
+    fused = check(f, x, g)
+    src = cf.kernel_source(fused.region)
+    assert src.count("erff(v") == 2  # once per variant
+
+
+def test_reshaped_output_of_a_reduction_region():
+    # a layer norm whose output is also handed out reshaped for a matmul
+    def f(x, w, b, g):
+        c = x - x.sum(-1, keepdim=True) / 32
+        y = c * torch.rsqrt((c * c).sum(-1, keepdim=True) / 32 + 1e-5) * w + b
+        return y.reshape(48, 32), (g + y).reshape(48, 32) * 2
+
+    x, w, b, g = torch.randn(3, 16, 32), torch.randn(32), torch.randn(32), torch.randn(3, 16, 32)
+    region = cf.region_of(f, x, w, b, g)
+    assert cf.unsupported(region) is None
+    check(f, x, w, b, g, rtol=1e-5, atol=1e-5)
+
+
+def test_full_is_computed_in_the_kernel():
+    import thunder
+
+    def f(x):
+        return torch.where(x > 0, x * 2, torch.zeros_like(x)) + torch.full_like(x, 3.0)
+
+    jf = thunder.jit(f)
+    x = torch.randn(8, 8)
+    torch.testing.assert_close(jf(x), f(x))
+    text = str(thunder.last_traces(jf)[-1])
+    assert "prims.full" in text and "torch.full" not in text.split("cpu_fusion")[0]

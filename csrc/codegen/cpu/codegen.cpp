@@ -9,6 +9,7 @@
 #include "codegen/cpu/internal.h"
 
 #include <algorithm>
+#include <functional>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -112,6 +113,9 @@ class Variant {
   bool contiguous_;
   std::unordered_map<const ValueNode*, size_t> input_index_;
   std::unordered_map<const ValueNode*, const BoundSymbol*> producer_;
+  // values a region computes twice (a recomputed forward beside its backward): the later one is
+  // read as the earlier, so the kernel computes it once
+  std::unordered_map<const ValueNode*, Value> same_as_;
   std::unordered_map<const ValueNode*, std::string> acc_;  // computed reductions
   std::vector<TensorMeta> inputs_;
   std::vector<std::string> outer_;           // statements of the outer scope
@@ -219,6 +223,7 @@ std::string Variant::operand(const Value& v, const Tuple& t, DType tc, bool* inn
 }
 
 Result Variant::eval(const Value& v, const Tuple& t) {
+  if (auto same = same_as_.find(v.node()); same != same_as_.end()) return eval(same->second, t);
   std::string key = cat(static_cast<const void*>(v.node()), "@", t.key());
   if (auto it = memo_inner_.find(key); it != memo_inner_.end()) return {it->second, true};
   if (auto it = memo_outer_.find(key); it != memo_outer_.end()) return {it->second, false};
@@ -290,6 +295,7 @@ Result Variant::eval_prim(const BoundSymbol& b, const std::string& name, const T
     for (size_t d = 0; d < t.ix.size(); ++d) {
       int64_t start = starts[d].as_int(), step = steps[d].as_int();
       Ix i = t.ix[d];
+      if (step != 1 || start != 0) i.whole.clear();
       if (step != 1) i.code = i.code == "0" ? "0" : cat("(", i.code, " * ", step, ")");
       if (start != 0) i.code = i.code == "0" ? cat(start) : cat("(", start, " + ", i.code, ")");
       u.ix.push_back(i);
@@ -298,12 +304,30 @@ Result Variant::eval_prim(const BoundSymbol& b, const std::string& name, const T
   }
 
   if (name == "uniform_philox" || name == "normal_philox") return eval_philox(b, name, t);
+  if (name == "full") return emit(out.dtype(), literal(b.args[1], out.dtype()), false);
   if (name == "iota") {
     // start + step * i along its one dim (integer dtypes only, where that is arange's value exactly)
     DType it = out.dtype();
     const Ix& i = t.ix.at(0);
-    return emit(it, cat("(", literal(b.args[1], it), " + ", literal(b.args[2], it), " * (", ctype(it), ")(", i.code, "))"),
-                i.inner);
+    std::string expr = cat("(", literal(b.args[1], it), " + ", literal(b.args[2], it), " * (", ctype(it), ")(", i.code, "))");
+    // an int64 grid whose values all fit in 32 bits is held in an int32_t: compares of two such
+    // grids (a causal mask) then vectorize at the float lanes' width instead of in 64-bit halves,
+    // and where it meets int64 values C widens it back exactly
+    int64_t start = b.args[1].as_int(), step = b.args[2].as_int(), length = b.args[0].as_int();
+    int64_t last = start + step * (length > 0 ? length - 1 : 0);
+    auto fits = [](int64_t v) { return v >= INT32_MIN && v <= INT32_MAX; };
+    if (it == DType::Int64 && fits(start) && fits(last) && fits(step)) {
+      std::string name = fresh("v");
+      std::string line = cat("const int32_t ", name, " = (int32_t)(", start, " + ", step, " * (int32_t)(", i.code, "));");
+      if (i.inner) {
+        if (!inner_) throw Unsupported{"a value computed outside loops needs an inner loop's index"};
+        inner_->push_back(line);
+      } else {
+        outer_.push_back(line);
+      }
+      return {name, i.inner};
+    }
+    return emit(it, expr, i.inner);
   }
 
   DType rt = out.dtype();
@@ -335,6 +359,10 @@ Result Variant::eval_prim(const BoundSymbol& b, const std::string& name, const T
     e = cat("(", arg(0, DType::Bool), " ? ", arg(1, rt), " : ", arg(2, rt), ")");
   } else if (kCompare.count(name)) {
     e = cat("(", arg(0, ot), " ", kCompare.at(name), " ", arg(1, ot), ")");
+  } else if (name == "exp" && rt != DType::Float64) {
+    helpers.insert("exp_f");
+    math("exp", rt);
+    e = round_half(rt, cat("exp_f(", arg(0, rt), ")"));
   } else if (kFloatUnary.count(name)) {
     e = round_half(rt, cat(math(name, rt), "(", arg(0, rt), ")"));
   } else if (name == "neg") {
@@ -545,8 +573,28 @@ std::string Variant::generate() {
     input_index_[p.inputs[k].node()] = k;
     inputs_.push_back(p.inputs[k].meta());
   }
-  for (const auto& b : region_.subsymbols)
+  std::map<std::string, Value> by_key;
+  for (const auto& b : region_.subsymbols) {
     for_each_proxy(b.output, [&](const Value& v) { producer_[v.node()] = &b; });
+    if (!b.output.is_tensor()) continue;
+    std::string key = b.sym->name();
+    std::function<void(const Value&)> add = [&](const Value& a) {
+      if (a.is_proxy()) {
+        auto same = same_as_.find(a.node());
+        key += cat("%", static_cast<const void*>(same == same_as_.end() ? a.node() : same->second.node()));
+      } else if (a.is_sequence()) {
+        key += "[";
+        for (const auto& item : a.items()) add(item), key += ",";
+        key += "]";
+      } else {
+        key += python_repr(a);
+      }
+      key += ";";
+    };
+    for (const auto& a : b.args) add(a);
+    auto [it, fresh] = by_key.emplace(key, b.output);
+    if (!fresh) same_as_.emplace(b.output.node(), it->second);
+  }
 
   std::vector<std::string> lines;
   std::string fn = contiguous_ ? "run_contiguous" : "run_strided";
@@ -691,6 +739,21 @@ std::string Variant::generate() {
       memo_inner_.clear();
       loop_id_ = next_loop_++;
       for (size_t k : full_outputs) {
+        // a reshape of a value of the operand's shape is stored from that value at the operand's
+        // index (the same row-major offset): read through the reshape, the reductions' results
+        // would be indexed by divisions of the offset, which the generator does not match
+        Value src = p.outputs[k];
+        for (auto pr = producer_.find(src.node()); src.shape() != s && pr != producer_.end() &&
+                                                   prim_name(*pr->second) == "reshape";
+             pr = producer_.find(src.node()))
+          src = pr->second->args[0];
+        if (src.shape() == s) {
+          TensorMeta m = p.outputs[k].meta();
+          m.shape = s;
+          Result r = eval(src, red_tuple_);
+          loop.push_back(store(m, k, red_tuple_, r.name));
+          continue;
+        }
         Tuple u = reshape_map(red_tuple_, s, p.outputs[k].shape());
         Result r = eval(p.outputs[k], u);
         loop.push_back(store(p.outputs[k].meta(), k, u, r.name));
@@ -775,7 +838,7 @@ KernelSource generate(const BoundSymbol& region) {
   } else {
     k.work = k.range = numel(k.outputs[0].shape);
   }
-  if (helpers.count("f16_to_f32") || helpers.count("f32_to_f16") || helpers.count("bf16_to_f32") ||
+  if (helpers.count("f16_to_f32") || helpers.count("exp_f") || helpers.count("f32_to_f16") || helpers.count("bf16_to_f32") ||
       helpers.count("f32_to_bf16") || helpers.count("round_f16") || helpers.count("round_bf16"))
     helpers.insert("bits");
   if (helpers.count("round_f16")) helpers.insert({"f16_to_f32", "f32_to_f16"});

@@ -34,9 +34,12 @@ std::string shell_quote(const std::string& s);
 // -O3 -march=native: vectorized loops for this CPU. -ffp-contract=off keeps every operation
 // rounded on its own as in torch (no fused multiply-add); -fno-math-errno lets sqrt vectorize;
 // -fopenmp-simd honors the reductions' `#pragma omp simd` without linking an OpenMP runtime;
-// -fwrapv makes integer overflow wrap as torch's does.
+// -fwrapv makes integer overflow wrap as torch's does; -fno-trapping-math (as torch is built) lets
+// selects on float compares (clamps, where, NaN checks) become vector blends: with trapping math
+// GCC keeps them as branches and the loop stays scalar.
 const char* const kFlags =
-    "-O3 -march=native -std=c11 -fPIC -shared -fno-math-errno -ffp-contract=off -fopenmp-simd -fwrapv -w";
+    "-O3 -march=native -std=c11 -fPIC -shared -fno-math-errno -fno-trapping-math -ffp-contract=off -fopenmp-simd "
+    "-fwrapv -w";
 
 // The GNU OpenMP runtime already loaded in this process (torch's, where torch runs ATen on
 // OpenMP), or "". Kernels then split their range on its threads rather than on our pool: ATen's

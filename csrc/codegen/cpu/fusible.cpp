@@ -66,7 +66,7 @@ bool can_fuse(const BoundSymbol& b) {
     if (a.is_tensor()) in = a.dtype();
   if (name == "where" || name == "convert_element_type" || kViews.count(name) || kCompare.count(name)) return true;
   if (name == "iota") return is_integer(out);
-  if (name == "where") return true;
+  if (name == "full") return b.args.at(1).is_constant();
   if (kFloatUnary.count(name) || kFloatBinary.count(name)) return is_floating(out);
   if (kNumericUnary.count(name)) return out != DType::Bool;
   if (kArith.count(name)) return true;

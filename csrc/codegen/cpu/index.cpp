@@ -52,9 +52,22 @@ Tuple reshape_map(const Tuple& t, const Shape& from, const Shape& to) {
   for (size_t k = 0; k < to.size(); ++k)
     if (to[k] != 1) tb.push_back(k);
   auto spread = [&](const Ix& lin, size_t j, size_t j2) {
+    Shape sizes;
+    for (size_t k = j; k < j2; ++k) sizes.push_back(to[tb[k]]);
+    if (!lin.joined.empty() && lin.joined_sizes == sizes) {
+      for (size_t k = j; k < j2; ++k) r.ix[tb[k]] = lin.joined[k - j];
+      return;
+    }
+    if (j2 - j == 1) {  // one dim: the index itself, keeping what it was joined from
+      r.ix[tb[j]] = lin;
+      return;
+    }
     int64_t stride = 1;
     for (size_t k = j2; k-- > j;) {
       r.ix[tb[k]] = component(lin, stride, to[tb[k]], k == j);
+      r.ix[tb[k]].whole = lin.code;
+      r.ix[tb[k]].parts = static_cast<int>(j2 - j);
+      r.ix[tb[k]].part = static_cast<int>(k - j);
       stride *= to[tb[k]];
     }
   };
@@ -68,7 +81,21 @@ Tuple reshape_map(const Tuple& t, const Shape& from, const Shape& to) {
       stride *= from[fa[k]];
     }
     if (t.linear && i == 0 && i2 == fa.size()) return *t.linear;
-    return linearize(ix, strides);
+    if (i2 - i == 1) return t.ix[fa[i]];  // one dim: its index, keeping what it was joined from
+    // the group is exactly what one index was spread over: that index
+    const Ix& first = t.ix[fa[i]];
+    bool whole = !first.whole.empty() && first.parts == static_cast<int>(i2 - i);
+    for (size_t k = i; k < i2 && whole; ++k)
+      whole = t.ix[fa[k]].whole == first.whole && t.ix[fa[k]].part == static_cast<int>(k - i);
+    if (whole) {
+      bool inner = false;
+      for (size_t k = i; k < i2; ++k) inner = inner || t.ix[fa[k]].inner;
+      return Ix{first.whole, inner};
+    }
+    Ix joined = linearize(ix, strides);
+    joined.joined = ix;
+    for (size_t k = i; k < i2; ++k) joined.joined_sizes.push_back(from[fa[k]]);
+    return joined;
   };
   if (numel(from) == 0) {
     if (!tb.empty()) spread(group_linear(0, fa.size()), 0, tb.size());

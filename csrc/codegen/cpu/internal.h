@@ -20,6 +20,15 @@ std::string join(const std::vector<std::string>& parts, const std::string& sep);
 struct Ix {
   std::string code;
   bool inner = false;
+  // set on the components a reshape spread one index over (reshape_map): that index, how many
+  // components it became and which one this is, so mapping the same group back in the same order
+  // gives the index itself, not a sum of them
+  std::string whole;
+  int parts = 0, part = 0;
+  // set on an index a reshape joined from several components (reshape_map): those components and
+  // their sizes, so spreading it back over the same sizes gives them again
+  std::vector<Ix> joined;
+  Shape joined_sizes;
 };
 /// An index into a value of some shape, with its row-major linear index where known (reshapes keep
 /// it; the contiguous variant reads inputs through it).
