@@ -47,6 +47,10 @@ bool is_fusion_region(const BoundSymbol& b) {
   return b.sym && !executor_of(*b.sym).empty() && detail::original_of(*b.sym) == nullptr;
 }
 
+// Elements from which a tensor two regions both read is worth reading once (a weight vector of a
+// layer norm is not; an activation is).
+constexpr int64_t kLargeTensor = 4096;
+
 Trace partition_fusions(const Trace& t, const std::vector<Executor>& executors) {
   const auto& bsyms = t.bound_symbols;
   const size_t n = bsyms.size();
@@ -63,12 +67,45 @@ Trace partition_fusions(const Trace& t, const std::vector<Executor>& executors) 
   // member waits for, the whole region waits for (and regions grow after their readers are seen)
   std::vector<GroupSet> group_deps;
   std::vector<char> read_outside;  // per region: whether a call outside it has read its values
+  // per region: the large tensors its members read (a sibling call reading one of them may still
+  // join a closed region: one pass over the shared tensor instead of two)
+  std::vector<std::unordered_set<const ValueNode*>> large_inputs;
   std::vector<std::vector<size_t>> producers(n);
   GroupSet all_so_far;  // every region so far, which a barrier depends on
   GroupSet barrier;     // the last barrier's dependences: regions before it are closed
 
+  // Values a fusion executor computes from nothing (iota, full, and views of them) or views of the
+  // trace's inputs (a layer norm's weight expanded to the activation's shape): a region that reads
+  // one computes it itself, from a copy of the chain, instead of reading a broadcast tensor (an
+  // index grid expanded over a whole block, say), and a call reading one joins regions as if it
+  // did not. generator[i]: the executor that claimed such a call, else null.
+  std::vector<const Executor*> generator(n, nullptr);
+  {
+    std::unordered_map<const ValueNode*, size_t> made_by;
+    for (size_t i = 0; i < n; ++i) {
+      const BoundSymbol& b = bsyms[i];
+      auto it = fusion_by_name.find(executor_of(*b.sym));
+      bool claimed = !b.sym->side_effect() && it != fusion_by_name.end() && detail::original_of(*b.sym) &&
+                     b.output.is_tensor();
+      if (claimed) {
+        bool view = detail::original_of(*b.sym)->fusion() == FusionClass::Shape;
+        bool from_nothing = true;
+        for (const auto& p : b.input_proxies()) {
+          auto pr = made_by.find(p.node());
+          bool input_view = view && pr == made_by.end() && p.is_tensor();
+          from_nothing = from_nothing && (input_view || (pr != made_by.end() && generator[pr->second] == it->second));
+        }
+        if (from_nothing) generator[i] = it->second;
+      }
+      for (const auto& p : b.output_proxies()) made_by[p.node()] = i;
+    }
+  }
+
+  std::vector<int> epoch(n, 0);  // side effects before each call
+  int side_effects = 0;
   for (size_t i = 0; i < n; ++i) {
     const BoundSymbol& b = bsyms[i];
+    epoch[i] = side_effects;
     GroupSet d = barrier;
     for (const auto& p : b.input_proxies()) {
       auto it = producer.find(p.node());
@@ -79,6 +116,7 @@ Trace partition_fusions(const Trace& t, const std::vector<Executor>& executors) 
     for (const auto& p : b.output_proxies()) producer[p.node()] = i;
     if (b.sym->side_effect()) {
       deps[i] = barrier = all_so_far;
+      ++side_effects;
       continue;
     }
     const Executor* ex = nullptr;
@@ -128,17 +166,27 @@ Trace partition_fusions(const Trace& t, const std::vector<Executor>& executors) 
     int chosen = -1;
     // the region of the latest producer first, then any other region (latest first)
     for (auto it = producers[i].rbegin(); it != producers[i].rend() && chosen < 0; ++it)
-      if (group[*it] >= 0 && safe(group[*it])) chosen = group[*it];
+      if (group[*it] >= 0 && !(generator[*it] && !generator[i]) && safe(group[*it])) chosen = group[*it];
+    // a closed region still takes a sibling: a call reading a large tensor the region reads (the
+    // recomputed gelu or layer norm beside its backward, both reading the forward's input)
+    auto sibling = [&](int g) {
+      for (const auto& p : b.input_proxies())
+        if (large_inputs[g].count(p.node())) return true;
+      return false;
+    };
     for (int g = static_cast<int>(groups.size()) - 1; g >= 0 && chosen < 0; --g)
-      if (!read_outside[g] && safe(g)) chosen = g;
+      if ((!read_outside[g] || sibling(g)) && safe(g)) chosen = g;
     if (chosen < 0) {
       chosen = static_cast<int>(groups.size());
       groups.push_back(Group{ex, device, {}});
       group_deps.emplace_back();
       read_outside.push_back(0);
+      large_inputs.emplace_back();
       all_so_far.push_back(chosen);  // ids grow, so the set stays sorted
     }
     note_readers(chosen);
+    for (const auto& p : b.input_proxies())
+      if (p.is_tensor() && numel(p.shape()) >= kLargeTensor) large_inputs[chosen].insert(p.node());
     group[i] = chosen;
     groups[chosen].members.push_back(i);
     reduction_root[i] = b.sym->fusion() == FusionClass::Reduction;
@@ -148,58 +196,6 @@ Trace partition_fusions(const Trace& t, const std::vector<Executor>& executors) 
     deps[i] = merge(d, GroupSet{chosen});
   }
 
-  // Units to place: each region and each call outside regions. Kahn's algorithm, always taking
-  // the ready unit whose first call came first, keeps the original order where it can.
-  std::vector<int> unit_of(n);
-  std::vector<std::vector<size_t>> units;
-  std::vector<int> unit_of_group(groups.size(), -1);
-  for (size_t i = 0; i < n; ++i) {
-    if (group[i] < 0) {
-      unit_of[i] = static_cast<int>(units.size());
-      units.push_back({i});
-    } else {
-      int& u = unit_of_group[group[i]];
-      if (u < 0) {
-        u = static_cast<int>(units.size());
-        units.push_back(groups[group[i]].members);
-      }
-      unit_of[i] = u;
-    }
-  }
-  const size_t nu = units.size();
-  std::vector<std::unordered_set<int>> succ(nu);
-  std::vector<int> indegree(nu, 0);
-  auto edge = [&](int from, int to) {
-    if (from != to && succ[from].insert(to).second) ++indegree[to];
-  };
-  int last_barrier = -1;
-  std::vector<int> since_barrier;
-  for (size_t i = 0; i < n; ++i) {
-    int u = unit_of[i];
-    for (size_t p : producers[i]) edge(unit_of[p], u);
-    if (bsyms[i].sym->side_effect()) {
-      for (int v : since_barrier) edge(v, u);
-      if (last_barrier >= 0) edge(last_barrier, u);
-      last_barrier = u;
-      since_barrier.clear();
-    } else {
-      if (last_barrier >= 0) edge(last_barrier, u);
-      since_barrier.push_back(u);
-    }
-  }
-  std::priority_queue<std::pair<size_t, int>, std::vector<std::pair<size_t, int>>, std::greater<>> ready;
-  for (size_t u = 0; u < nu; ++u)
-    if (indegree[u] == 0) ready.push({units[u].front(), static_cast<int>(u)});
-  std::vector<int> order;
-  while (!ready.empty()) {
-    int u = ready.top().second;
-    ready.pop();
-    order.push_back(u);
-    for (int v : succ[u])
-      if (--indegree[v] == 0) ready.push({units[v].front(), v});
-  }
-  THUNDER_ASSERT(order.size() == nu, "fusion partitioning made a cycle");
-
   // what each call reads, to find the values a region must hand out
   std::unordered_map<const ValueNode*, std::vector<size_t>> readers;
   for (size_t i = 0; i < n; ++i)
@@ -207,23 +203,6 @@ Trace partition_fusions(const Trace& t, const std::vector<Executor>& executors) 
   std::unordered_set<const ValueNode*> returned;
   for_each_proxy(t.output, [&](const Value& p) { returned.insert(p.node()); });
 
-  // Values a fusion executor computes from nothing (iota, full, and views of them): a region that
-  // reads one computes it itself, from a copy of the chain, instead of reading a broadcast tensor
-  // (an index grid expanded over a whole block, say). generator[i]: the executor that claimed
-  // such a call, else null.
-  std::vector<const Executor*> generator(n, nullptr);
-  for (size_t i = 0; i < n; ++i) {
-    const BoundSymbol& b = bsyms[i];
-    auto it = fusion_by_name.find(executor_of(*b.sym));
-    if (b.sym->side_effect() || it == fusion_by_name.end() || !detail::original_of(*b.sym) || !b.output.is_tensor())
-      continue;
-    bool from_nothing = true;
-    for (const auto& p : b.input_proxies()) {
-      auto pr = producer.find(p.node());
-      from_nothing = from_nothing && pr != producer.end() && generator[pr->second] == it->second;
-    }
-    if (from_nothing) generator[i] = it->second;
-  }
   // whether a generator's value is still needed where no region copies it
   std::vector<char> needed_outside(n, 0);
   for (size_t i = n; i-- > 0;) {
@@ -239,6 +218,9 @@ Trace partition_fusions(const Trace& t, const std::vector<Executor>& executors) 
     }
   }
 
+  // generators already emitted on their own (for a piece too small to be a region): a region
+  // reading one later reads that value rather than defining it again
+  std::unordered_set<size_t> generators_run;
   // A region of `members` (indices, in order): arguments, outputs used outside it, prims.
   auto make_region = [&](const std::vector<size_t>& given) {
     std::unordered_set<size_t> inside(given.begin(), given.end()), copied;
@@ -246,11 +228,11 @@ Trace partition_fusions(const Trace& t, const std::vector<Executor>& executors) 
     std::vector<size_t> members;
     // only generators no call outside a region needs are copied: the others are emitted as they
     // are (perhaps before this region), and a copy would define their values a second time
-    auto copyable = [&](size_t g) { return generator[g] == ex && !needed_outside[g]; };
+    auto copyable = [&](size_t g) { return generator[g] == ex && !needed_outside[g] && !generators_run.count(g); };
     std::function<void(size_t)> copy_in = [&](size_t g) {
       if (inside.count(g)) return;
       for (const auto& p : bsyms[g].input_proxies())
-        if (size_t q = producer.at(p.node()); copyable(q)) copy_in(q);
+        if (auto q = producer.find(p.node()); q != producer.end() && copyable(q->second)) copy_in(q->second);
       inside.insert(g);
       copied.insert(g);
       members.push_back(g);
@@ -329,13 +311,139 @@ Trace partition_fusions(const Trace& t, const std::vector<Executor>& executors) 
     return split;
   };
 
+  // Regions the greedy pass above left apart that can run as one kernel: a region reading another
+  // one's values or a large tensor the other reads too (a recomputed layer norm and the start of
+  // its backward, which the greedy pass split around an outside reader of the first) merges into
+  // it when no call outside both lies on a path from one to the other (that would be a cycle),
+  // no side effect separates them, and the executor accepts the merged region.
+  {
+    auto reaches = [&](const GroupSet& start, int x, int y) {
+      std::vector<char> seen(groups.size(), 0);
+      std::vector<int> todo(start.begin(), start.end());
+      while (!todo.empty()) {
+        int h = todo.back();
+        todo.pop_back();
+        if (seen[h]) continue;
+        if (h == x || h == y) return true;
+        seen[h] = 1;
+        for (int k : group_deps[h])
+          if (!seen[k]) todo.push_back(k);
+      }
+      return false;
+    };
+    auto related = [&](int x, int y) {  // y reads x's values, or both read one large tensor
+      for (size_t i : groups[y].members)
+        for (size_t p : producers[i])
+          if (group[p] == x) return true;
+      for (const ValueNode* v : large_inputs[y])
+        if (large_inputs[x].count(v)) return true;
+      return false;
+    };
+    auto mergeable = [&](int x, int y) {
+      const Group &X = groups[x], &Y = groups[y];
+      if (X.members.empty() || Y.members.empty() || X.ex != Y.ex || X.device != Y.device) return false;
+      if (X.ex->reductions_end_regions) return false;  // its regions were cut after reductions on purpose
+      if (epoch[X.members.front()] != epoch[Y.members.back()] || epoch[Y.members.front()] != epoch[X.members.back()])
+        return false;
+      if (!related(x, y) && !related(y, x)) return false;
+      for (int g : {x, y})
+        for (size_t i : groups[g].members)
+          for (size_t p : producers[i]) {
+            if (group[p] == x || group[p] == y) continue;
+            if (reaches(deps[p], x, y)) return false;
+          }
+      if (!X.ex->region_checker) return true;
+      std::vector<size_t> both;
+      std::merge(X.members.begin(), X.members.end(), Y.members.begin(), Y.members.end(), std::back_inserter(both));
+      std::vector<size_t> kept;
+      for (size_t i : both)
+        if (!generator[i] || needed_outside[i]) kept.push_back(i);
+      if (kept.empty()) return true;
+      auto [inside, after] = split_trailing_views(kept);
+      return X.ex->region_checker(make_region(inside));
+    };
+    auto rename = [&](GroupSet& set, int from, int to) {
+      if (!contains(set, from)) return;
+      set.erase(std::lower_bound(set.begin(), set.end(), from));
+      if (!contains(set, to)) set.insert(std::lower_bound(set.begin(), set.end(), to), to);
+    };
+    for (int y = 1; y < static_cast<int>(groups.size()); ++y)
+      for (int x = y - 1; x >= 0; --x) {
+        if (!mergeable(x, y)) continue;
+        std::vector<size_t> both;
+        std::merge(groups[x].members.begin(), groups[x].members.end(), groups[y].members.begin(),
+                   groups[y].members.end(), std::back_inserter(both));
+        groups[x].members = std::move(both);
+        for (size_t i : groups[y].members) group[i] = x;
+        groups[y].members.clear();
+        group_deps[x] = merge(group_deps[x], group_deps[y]);
+        for (auto& gd : group_deps) rename(gd, y, x);
+        for (auto& d : deps) rename(d, y, x);
+        for (int g : {x, y})
+          if (contains(group_deps[x], g)) group_deps[x].erase(std::lower_bound(group_deps[x].begin(), group_deps[x].end(), g));
+        large_inputs[x].insert(large_inputs[y].begin(), large_inputs[y].end());
+        break;  // y is gone; go on with the next
+      }
+  }
+
+  // Units to place: each region and each call outside regions. Kahn's algorithm, always taking
+  // the ready unit whose first call came first, keeps the original order where it can.
+  std::vector<int> unit_of(n);
+  std::vector<std::vector<size_t>> units;
+  std::vector<int> unit_of_group(groups.size(), -1);
+  for (size_t i = 0; i < n; ++i) {
+    if (group[i] < 0) {
+      unit_of[i] = static_cast<int>(units.size());
+      units.push_back({i});
+    } else {
+      int& u = unit_of_group[group[i]];
+      if (u < 0) {
+        u = static_cast<int>(units.size());
+        units.push_back(groups[group[i]].members);
+      }
+      unit_of[i] = u;
+    }
+  }
+  const size_t nu = units.size();
+  std::vector<std::unordered_set<int>> succ(nu);
+  std::vector<int> indegree(nu, 0);
+  auto edge = [&](int from, int to) {
+    if (from != to && succ[from].insert(to).second) ++indegree[to];
+  };
+  int last_barrier = -1;
+  std::vector<int> since_barrier;
+  for (size_t i = 0; i < n; ++i) {
+    int u = unit_of[i];
+    for (size_t p : producers[i]) edge(unit_of[p], u);
+    if (bsyms[i].sym->side_effect()) {
+      for (int v : since_barrier) edge(v, u);
+      if (last_barrier >= 0) edge(last_barrier, u);
+      last_barrier = u;
+      since_barrier.clear();
+    } else {
+      if (last_barrier >= 0) edge(last_barrier, u);
+      since_barrier.push_back(u);
+    }
+  }
+  std::priority_queue<std::pair<size_t, int>, std::vector<std::pair<size_t, int>>, std::greater<>> ready;
+  for (size_t u = 0; u < nu; ++u)
+    if (indegree[u] == 0) ready.push({units[u].front(), static_cast<int>(u)});
+  std::vector<int> order;
+  while (!ready.empty()) {
+    int u = ready.top().second;
+    ready.pop();
+    order.push_back(u);
+    for (int v : succ[u])
+      if (--indegree[v] == 0) ready.push({units[v].front(), v});
+  }
+  THUNDER_ASSERT(order.size() == nu, "fusion partitioning made a cycle");
+
   Trace out = t;
   out.header = "Fusion";
   out.bound_symbols.clear();
   std::unordered_map<std::string, int> counters;
   // a piece too small for a region runs its calls one by one: the generators they read that no
   // region computes for them run first (once)
-  std::unordered_set<size_t> generators_run;
   std::function<void(size_t)> emit_generators_of = [&](size_t i) {
     for (const auto& p : bsyms[i].input_proxies()) {
       auto pr = producer.find(p.node());

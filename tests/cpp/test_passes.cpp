@@ -316,6 +316,48 @@ def computation(x, w):
 )");
 }
 
+// A region whose value an outside call reads (a recomputed forward before its matmul) still takes
+// a sibling reading the same large tensor (tanh(x)); a piece the greedy pass started apart (g times
+// the weight) merges in afterwards, as no outside call lies between them; the weight's expand, a
+// view of an input, is copied into the region instead of binding it.
+TEST(Fusion, SiblingsJoinAndSplitRegionsMerge) {
+  TraceBuilder b;
+  TraceBuilder::Scope s(b);
+  Value x = input(b, "x", {64, 64});
+  Value w = input(b, "w", {64});
+  Value a = input(b, "a", {64, 64});
+  Value w2 = input(b, "w2", {64, 64});
+  Value g = op("matmul", {a, w2});
+  Value r = op("mul", {op("exp", {x}), op("prims.expand", {w, Value::sequence({i(64), i(64)})})});
+  Value m = op("matmul", {r, w2});
+  Value h = op("mul", {g, op("prims.expand", {w, Value::sequence({i(64), i(64)})})});
+  Value y = op("mul", {h, op("tanh", {x})});
+  b.set_output(Value::sequence({m, y}));
+  Trace t = fused(b.finish());
+  EXPECT_EQ(t.str(), R"(# Constructed by Fusion
+import torch
+
+def computation(x, w, a, w2):
+  # x: "cpu f32[64, 64]"
+  # w: "cpu f32[64]"
+  # a: "cpu f32[64, 64]"
+  # w2: "cpu f32[64, 64]"
+  t0 = torch.matmul(a, w2)  # t0: "cpu f32[64, 64]"
+    # t0 = prims.matmul(a, w2)
+  [t3, t8] = fuse0(w, x, t0)  # t3: "cpu f32[64, 64]", t8: "cpu f32[64, 64]"
+    # t2 = prims.expand(w, (64, 64))
+    # t5 = prims.expand(w, (64, 64))
+    # t1 = prims.exp(x)
+    # t3 = prims.mul(t1, t2)
+    # t6 = prims.mul(t0, t5)
+    # t7 = prims.tanh(x)
+    # t8 = prims.mul(t6, t7)
+  t4 = torch.matmul(t3, w2)  # t4: "cpu f32[64, 64]"
+    # t4 = prims.matmul(t3, w2)
+  return (t4, t8)
+)");
+}
+
 TEST(Fusion, ReductionsAsRegionRoots) {
   TraceBuilder b;
   TraceBuilder::Scope s(b);
