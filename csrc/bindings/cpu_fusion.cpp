@@ -12,6 +12,7 @@
 #include <memory>
 #include <vector>
 
+#include "codegen/cpu/attention.h"
 #include "codegen/cpu/buffers.h"
 #include "codegen/cpu/compiler.h"
 #include "codegen/cpu/internal.h"
@@ -266,6 +267,23 @@ void register_cpu_fusion(nb::module_& m) {
       "Counters of the kernel caches in this process.");
   m.def("cpu_fusion_clear_memory_cache", &cpu::clear_memory_cache,
         "Forgets the kernels loaded in this process (the disk cache stays).");
+  m.def(
+      "cpu_attention_kernel",
+      [](bool backward, int64_t B, int64_t H, int64_t L, int64_t S, int64_t E, bool causal, std::optional<double> scale,
+         bool float64) {
+        cpu::AttentionSpec a{B, H, L, S, E, causal, scale, float64 ? DType::Float64 : DType::Float32};
+        cpu::KernelSource src = backward ? cpu::attention_backward(a) : cpu::attention_forward(a);
+        std::shared_ptr<const cpu::Kernel> k;
+        {
+          nb::gil_scoped_release release;
+          k = cpu::load_kernel(src);
+        }
+        return make_kernel(std::move(k));
+      },
+      nb::arg("backward"), nb::arg("B"), nb::arg("H"), nb::arg("L"), nb::arg("S"), nb::arg("E"), nb::arg("causal"),
+      nb::arg("scale").none(), nb::arg("float64"),
+      "The CPU attention kernel (forward: q, k, v -> out [B, L, H, E], logsumexp; backward: grad, q, k, v, out, "
+      "logsumexp -> dq, dk, dv [B, L or S, H, E]) for these shapes.");
   m.def("cpu_fusion_set_threads", &cpu::set_num_threads, nb::arg("n"), "Threads fused CPU kernels use.");
   m.def("cpu_fusion_threads", &cpu::num_threads, "Threads fused CPU kernels use.");
 }

@@ -67,6 +67,8 @@ Value sdpa_meta(const Value& q, const Value& k, const Value& v, const std::optio
 // Whether torch's CPU flash kernel computes this attention exactly as F.scaled_dot_product_attention
 // does: 4-D inputs of one batch and heads shape (the kernel does not broadcast them), one head size
 // for query and value, no empty sequence, and a mask of the query's dtype or bool (made additive).
+constexpr int64_t kCpuKernelMaxKeys = 512, kCpuKernelMaxHeadSize = 256;
+
 bool cpu_flash_applies(const Value& q, const Value& k, const Value& v, const std::optional<Value>& mask, bool gqa) {
   if (q.meta().device.type != DeviceType::CPU || gqa) return false;
   if (q.rank() != 4 || k.rank() != 4 || v.rank() != 4) return false;
@@ -75,6 +77,16 @@ bool cpu_flash_applies(const Value& q, const Value& k, const Value& v, const std
   DType dt = q.dtype();
   if (dt != DType::Float32 && dt != DType::Float64 && dt != DType::BFloat16 && dt != DType::Float16) return false;
   return !mask || mask->dtype() == dt || mask->dtype() == DType::Bool;
+}
+
+// Whether thunder's own CPU attention kernel (codegen/cpu/attention.cpp) computes this attention:
+// what the flash kernel takes, without a mask, in float32 or float64, and keys few enough that a
+// head's keys and values fit the kernel's scratch buffers, where it is faster than the flash
+// kernel (docs/measurements.md).
+bool cpu_kernel_applies(const Value& q, const Value& k, const Value& v, const std::optional<Value>& mask, bool gqa) {
+  if (mask || !cpu_flash_applies(q, k, v, mask, gqa)) return false;
+  if (q.dtype() != DType::Float32 && q.dtype() != DType::Float64) return false;
+  return k.shape()[2] <= kCpuKernelMaxKeys && q.shape()[3] <= kCpuKernelMaxHeadSize;
 }
 
 // The flash kernel's inputs: the head dim must have stride 1 (the kernel reads garbage otherwise).
@@ -98,6 +110,36 @@ Value mask_gradient(const Args& a, const Value& out, const Value& lse, const Val
 }
 
 }  // namespace
+
+namespace nn {
+
+Value sdpa_math(const Value& q, Value k, Value v, const std::optional<Value>& mask, bool causal, double scale, bool gqa,
+                const std::function<Value(const Value&)>& weights_hook) {
+  if (gqa) {
+    int64_t hq = q.shape()[q.rank() - 3];
+    k = call("repeat_interleave", {k, num(hq / k.shape()[k.rank() - 3]), num(-3)});
+    v = call("repeat_interleave", {v, num(hq / v.shape()[v.rank() - 3]), num(-3)});
+  }
+  int64_t L = q.shape()[q.rank() - 2], S = k.shape()[k.rank() - 2];
+  Value scores = call("mul", {call("matmul", {q, call("transpose", {k, num(-2), num(-1)})}), num(scale)});
+  double inf = std::numeric_limits<double>::infinity();
+  if (causal) {
+    // keep key j <= query i, as torch's tril(ones(L, S))
+    Device dev = q.meta().device;
+    Value rows = call("unsqueeze", {iota(L, 0, 1, DType::Int64, dev), num(1)});
+    Value cols = call("unsqueeze", {iota(S, 0, 1, DType::Int64, dev), num(0)});
+    scores = call("where", {call("le", {cols, rows}), scores, num(-inf)});
+  }
+  if (mask) {
+    if (mask->dtype() == DType::Bool) scores = call("where", {*mask, scores, num(-inf)});
+    else scores = call("add", {scores, *mask});
+  }
+  Value weights = call("softmax", {scores, num(-1)});
+  if (weights_hook) weights = weights_hook(weights);
+  return call("matmul", {weights, v});
+}
+
+}  // namespace nn
 
 void register_nn_attention(Registry& r) {
   // enable_gqa is passed only when set, so the call also runs on a torch without it
@@ -146,6 +188,36 @@ void register_nn_attention(Registry& r) {
            return Value::sequence(grads);
          }});
 
+  // thunder's CPU attention kernel: (output, logsumexp [B, H, L] in the inputs' dtype); the output
+  // is a [B, H, L, E] view of a [B, L, H, E] tensor, so joining the heads back is a view
+  r.add({.schema = "prims.sdpa_cpu(query, key, value, is_causal, scale)",
+         .fusion = FusionClass::Opaque,
+         .aten = "__import__('thunder.runtime.cpu_attention', fromlist=['forward']).forward",
+         .impl = [](const Args& a) {
+           const Value& q = a.tensor(0);
+           Value out = sdpa_meta(q, a.tensor(1), a.tensor(2), std::nullopt, a.bool_(3), false);
+           Shape lse(q.shape().begin(), q.shape().end() - 1);
+           return Value::sequence({out, new_tensor(lse, q.dtype(), q.meta().device)});
+         },
+         .vjp = [](const Args& a, const Value& out, const Value& g) -> std::vector<Value> {
+           Value go = cotangent_at(g, 0);
+           if (!go) return {};
+           Value grads = call("prims.sdpa_cpu_backward",
+                              {go, a[0], a[1], a[2], out.items().at(0), out.items().at(1), a[3], a[4]});
+           return {grads.items().at(0), grads.items().at(1), grads.items().at(2)};
+         }});
+  r.add({.schema = "prims.sdpa_cpu_backward(grad, query, key, value, out, logsumexp, is_causal, scale)",
+         .fusion = FusionClass::Opaque,
+         .aten = "__import__('thunder.runtime.cpu_attention', fromlist=['backward']).backward",
+         .impl = [](const Args& a) {
+           std::vector<Value> grads;
+           for (size_t i = 1; i <= 3; ++i) {
+             const Value& t = a.tensor(i);
+             grads.push_back(new_tensor(t.shape(), t.dtype(), t.meta().device));
+           }
+           return Value::sequence(grads);
+         }});
+
   r.add({.schema = "scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, *, "
                    "scale=None, enable_gqa=False)",
          .print_name = "torch.nn.functional.scaled_dot_product_attention",
@@ -160,6 +232,8 @@ void register_nn_attention(Registry& r) {
            std::optional<Value> mask = a.opt_tensor(3);
            bool causal = a.bool_(5), gqa = a.bool_(7);
            sdpa_meta(a.tensor(0), a.tensor(1), a.tensor(2), mask, causal, gqa);
+           if (cpu_kernel_applies(a.tensor(0), a.tensor(1), a.tensor(2), mask, gqa))
+             return call("prims.sdpa_cpu", {a[0], a[1], a[2], Value::constant(causal), a[6]}).items().at(0);
            if (cpu_flash_applies(a.tensor(0), a.tensor(1), a.tensor(2), mask, gqa)) {
              Value m = a[3];
              // torch turns a bool mask into an additive one the same way (0 where kept, -inf elsewhere)

@@ -34,6 +34,12 @@ void reject_inplace(std::string_view op, const Args& a, size_t i);
 /// softmax / log_softmax of `x` (already in its computation dtype) over `dim`, stable (x - amax).
 Value softmax(const Value& x, int64_t dim, bool log);
 
+/// scaled_dot_product_attention by torch's math formula, from torch-level calls: softmax(q @ k^T *
+/// scale, causal- and mask-filtered), then `weights_hook` on the weights (dropout), then @ v. With
+/// `gqa` the key and value heads repeat to the query's. Fully masked rows give NaN (as the formula).
+Value sdpa_math(const Value& q, Value k, Value v, const std::optional<Value>& mask, bool causal, double scale, bool gqa,
+                const std::function<Value(const Value&)>& weights_hook = {});
+
 /// A loss's reduction from its `reduction` argument and torch's legacy size_average/reduce pair
 /// (either given overrides it); raises torch's ValueError for an unknown mode.
 std::string reduction_mode(const Args& a, size_t size_average, size_t reduce, size_t reduction);

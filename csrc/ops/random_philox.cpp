@@ -13,6 +13,7 @@
 
 #include "ir/error.h"
 #include "ops/elementwise.h"
+#include "ops/nn_util.h"
 #include "ops/ops.h"
 
 namespace thunder::ops {
@@ -209,29 +210,9 @@ void register_random_philox(Registry& r) {
              const Symbol& prim = op_table().at("prims.scaled_dot_product_attention");
              prim.impl()(prim.bind({a[0], a[1], a[2], a[3], Value::constant(causal), a[6], Value::constant(gqa)}, {}));
            }
-           int64_t L = q.shape()[q.rank() - 2], S = k.shape()[k.rank() - 2], E = q.shape().back();
-           double scale = a[6].is_none() ? 1.0 / std::sqrt(static_cast<double>(E)) : a[6].as_double();
-           if (gqa) {
-             int64_t hq = q.shape()[q.rank() - 3];
-             k = call("repeat_interleave", {k, num(hq / k.shape()[k.rank() - 3]), num(-3)});
-             v = call("repeat_interleave", {v, num(hq / v.shape()[v.rank() - 3]), num(-3)});
-           }
-           Value scores = call("mul", {call("matmul", {q, call("transpose", {k, num(-2), num(-1)})}), num(scale)});
-           double inf = std::numeric_limits<double>::infinity();
-           if (causal) {
-             // keep key j <= query i, as torch's tril(ones(L, S))
-             Device dev = q.meta().device;
-             Value rows = call("unsqueeze", {iota(L, 0, 1, DType::Int64, dev), num(1)});
-             Value cols = call("unsqueeze", {iota(S, 0, 1, DType::Int64, dev), num(0)});
-             scores = call("where", {call("le", {cols, rows}), scores, num(-inf)});
-           }
-           if (mask) {
-             if (mask->dtype() == DType::Bool) scores = call("where", {*mask, scores, num(-inf)});
-             else scores = call("add", {scores, *mask});
-           }
-           Value attn = call("softmax", {scores, num(-1)});
-           if (p > 0) attn = call("dropout_philox", {attn, num(p), Value::constant(true)});
-           return call("matmul", {attn, v});
+           double scale = a[6].is_none() ? 1.0 / std::sqrt(static_cast<double>(q.shape().back())) : a[6].as_double();
+           auto drop = [p](const Value& w) { return p > 0 ? call("dropout_philox", {w, num(p), Value::constant(true)}) : w; };
+           return nn::sdpa_math(q, k, v, mask, causal, scale, gqa, drop);
          },
          .decompose_only = true});
 }

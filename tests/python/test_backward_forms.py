@@ -15,7 +15,8 @@ def grads_of(fn, inputs, seed=1):
         x.grad = None
     out = fn(*inputs)
     torch.manual_seed(seed)
-    (out * torch.randn_like(out)).sum().backward()
+    # the same values whatever the output's strides (randn_like follows them)
+    (out * torch.randn(out.shape, dtype=out.dtype)).sum().backward()
     return out.detach(), [None if x.grad is None else x.grad.clone() for x in inputs]
 
 
@@ -43,7 +44,8 @@ def leaf(*shape, dtype=torch.float64, requires_grad=True, seed=0):
 
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
 @pytest.mark.parametrize("case", ["causal", "float_mask", "bool_mask", "scale", "plain"])
-def test_cpu_attention_backward_uses_the_flash_kernel_on_saved_values(dtype, case):
+def test_cpu_attention_backward_runs_a_kernel_on_saved_values(dtype, case):
+    # without a mask, thunder's own attention kernel (short sequences); with one, torch's flash
     q, k, v = leaf(2, 3, 5, 8, dtype=dtype), leaf(2, 3, 7, 8, dtype=dtype, seed=1), leaf(2, 3, 7, 8, dtype=dtype, seed=2)
     inputs = [q, k, v]
     if case == "causal":
@@ -64,9 +66,33 @@ def test_cpu_attention_backward_uses_the_flash_kernel_on_saved_values(dtype, cas
     tol = {} if dtype == torch.float64 else {"atol": 1e-5, "rtol": 1e-4}
     jf = check_against_eager(fn, inputs, **tol)
     fwd = str(thunder.last_traces(jf)[0])
-    assert "prims.sdpa_flash_cpu(" in str(thunder.last_traces(jf)[-1]), fwd
+    kernel = "prims.sdpa_flash_cpu" if case.endswith("mask") else "prims.sdpa_cpu"
+    assert f"{kernel}(" in str(thunder.last_traces(jf)[-1]), fwd
     text = backward_text(jf)
-    assert "prims.sdpa_flash_cpu_backward(" in text and "recompute_vjp" not in text, text
+    assert f"{kernel}_backward(" in text and "recompute_vjp" not in text, text
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_long_sequences_use_the_flash_kernel(causal):
+    q, k, v = leaf(1, 1, 520, 8), leaf(1, 1, 520, 8, seed=1), leaf(1, 1, 520, 8, seed=2)
+    jf = check_against_eager(lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=causal), [q, k, v])
+    assert "prims.sdpa_flash_cpu_backward(" in backward_text(jf)
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_cpu_attention_kernel_on_strided_heads(causal):
+    # q, k and v as a GPT splits them: strided views of one [B, T, 3 * H * E] tensor; odd sizes
+    torch.manual_seed(0)
+    B, T, H, E = 3, 13, 2, 5
+    qkv = torch.randn(B, T, 3 * H * E, dtype=torch.float64, requires_grad=True)
+
+    def fn(qkv):
+        q, k, v = (t.view(B, T, H, E).transpose(1, 2) for t in qkv.split(H * E, dim=2))
+        y = F.scaled_dot_product_attention(q, k, v, is_causal=causal)
+        return y.transpose(1, 2).reshape(B, T, H * E)
+
+    jf = check_against_eager(fn, [qkv])
+    assert "prims.sdpa_cpu_backward(" in backward_text(jf)
 
 
 @pytest.mark.parametrize("case", ["broadcast_batch", "gqa", "value_head_size", "rank3"])
@@ -169,3 +195,23 @@ def test_an_output_backward_never_reaches_gets_no_zero_filled_cotangent(used):
     x.grad = None
     sum(o.sum() for o in jf(x)).backward()
     torch.testing.assert_close(x.grad, torch.autograd.grad(sum(o.sum() for o in fn(x)), x)[0])
+
+
+def test_products_of_strided_heads_match_eager():
+    # q @ k^T on heads viewed out of one [B, T, 3 * H * E] tensor: 4-D products whose batch dims do
+    # not fold run as one bmm per batch entry (runtime/matmul.py), forward and backward
+    torch.manual_seed(0)
+    B, T, H, E = 2, 6, 3, 4
+    qkv = torch.randn(B, T, 3 * H * E, dtype=torch.float64, requires_grad=True)
+
+    def fn(qkv):
+        q, k, v = (t.view(B, T, H, E).transpose(1, 2) for t in qkv.split(H * E, dim=2))
+        return torch.softmax(q @ k.transpose(-2, -1) * 0.5, -1) @ v
+
+    check_against_eager(fn, [qkv])
+    from thunder.runtime.matmul import matmul
+
+    a, b = torch.randn(2, 6, 3, 4).transpose(1, 2), torch.randn(2, 6, 3, 4).permute(0, 2, 3, 1)
+    torch.testing.assert_close(matmul(a, b), torch.matmul(a, b))
+    a.requires_grad_()
+    assert matmul(a, b).grad_fn is not None  # under autograd it is torch.matmul itself
