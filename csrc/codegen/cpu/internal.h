@@ -67,6 +67,10 @@ std::string prim_name(const BoundSymbol& b);
 /// Dtypes kernels compute in (all but complex).
 bool supported_dtype(DType t);
 
+/// A double as an exact C literal of type `t` (hexadecimal; the value rounded once to float for
+/// "float", as torch rounds a Python number operand of a float32 tensor).
+std::string exact(double v, const char* t);
+
 /// The C helper functions kernels may use, by name, in the order they must be defined.
 const std::vector<std::pair<std::string, std::string>>& helper_sources();
 

@@ -9,15 +9,13 @@
 
 namespace thunder::codegen::cpu {
 
-namespace {
-
-// A double as an exact C literal of type `t` (the value rounded once to float for "float", as
-// torch rounds a Python number operand of a float32 tensor).
 std::string exact(double v, const char* t) {
   char buf[48];
   std::snprintf(buf, sizeof buf, "%a", v);
   return cat("((", t, ")", buf, ")");
 }
+
+namespace {
 
 // Horner's rule in the reference's order: p = c0; p = p * z + c1; ...
 std::string horner(const char* t, const char* p, const std::vector<double>& coeffs) {
