@@ -384,7 +384,9 @@ RECORDS = [
              lambda make: [((make(1, 2, 4, 5),), {"scale_factor": 1.5}), ((make(1, 2, 4, 5),), {"size": 7, "mode": "nearest-exact"}),
                            ((make(1, 2, 4, 5),), {"size": (3, 6), "mode": "bilinear"})],
              (torch.uint8,), not_on_cuda=(torch.uint8,)),
-    OpRecord("scaled_dot_product_attention", F.scaled_dot_product_attention, sdpa_samples),
+    # on the CPU without a mask thunder runs its own attention kernel: other summation order, fused
+    # multiply-adds
+    OpRecord("scaled_dot_product_attention", F.scaled_dot_product_attention, sdpa_samples, decomp_tol=4.0),
 ]
 
 RECORDS += [
