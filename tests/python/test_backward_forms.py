@@ -215,3 +215,24 @@ def test_products_of_strided_heads_match_eager():
     torch.testing.assert_close(matmul(a, b), torch.matmul(a, b))
     a.requires_grad_()
     assert matmul(a, b).grad_fn is not None  # under autograd it is torch.matmul itself
+
+
+def test_inference_attention_runs_the_cpu_kernel_where_it_applies():
+    # without autograd nothing decomposes the torch-level call: the cpu_attention executor claims
+    # it where the kernel applies, and masked attention stays torch's
+    q, k, v = (leaf(2, 3, 9, 8, dtype=torch.float32, requires_grad=False, seed=s) for s in range(3))
+    mask = torch.rand(9, 9) > 0.3
+
+    def fn(q, k, v):
+        return F.scaled_dot_product_attention(q, k, v, is_causal=True)
+
+    def masked(q, k, v):
+        return F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+
+    for f, runs_kernel in ((fn, True), (masked, False)):
+        jf = thunder.jit(f)
+        torch.testing.assert_close(jf(q, k, v), f(q, k, v), rtol=1e-5, atol=1e-5)
+        assert ("cpu_attention.scaled_dot_product_attention(" in str(thunder.last_traces(jf)[-1])) == runs_kernel
+    jf = thunder.jit(fn, executors=["aten"])
+    jf(q, k, v)
+    assert "cpu_attention" not in str(thunder.last_traces(jf)[-1])

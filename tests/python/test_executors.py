@@ -276,7 +276,7 @@ def test_region_traces_free_values_after_last_use():
 
 @pytest.mark.skipif(not cpu_fusion_executor.available(), reason="built without the CPU code generator")
 def test_cpu_fusion_is_the_cpu_default_and_skips_lone_ops():
-    assert [e.name for e in thunder.extend.get_default_executors("cpu")] == ["cpu_fusion", "aten"]
+    assert [e.name for e in thunder.extend.get_default_executors("cpu")] == ["cpu_fusion", "cpu_attention", "aten"]
     # a lone op and views alone make no region: ATen runs them (the views stay views)
     fn = lambda x, w: (x.t() @ w).sum(0)  # noqa: E731
     x, w = torch.randn(16, 8), torch.randn(16, 4)
