@@ -52,8 +52,8 @@ void register_linalg(Registry& r) {
   // vectors become a row (left) or a column (right); batch dims that broadcast are summed back
   r.add({.schema = "prims.matmul(a, b)",
          .fusion = FusionClass::Opaque,
-         // batched products whose batch dims do not fold run without copies (runtime/matmul.py)
-         .aten = "__import__('thunder.runtime.matmul', fromlist=['matmul']).matmul",
+         // batched products whose batch dims do not fold run without copies (runtime/aten_forms.py)
+         .aten = "__import__('thunder.runtime.aten_forms', fromlist=['matmul']).matmul",
          .impl = matmul_meta,
          .vjp = [](const Args& args, const Value&, const Value& g) -> std::vector<Value> {
            const Value &a = args[0], &b = args[1];

@@ -215,7 +215,8 @@ void register_shape(Registry& r) {
          }});
   r.add({.schema = "prims.cat(tensors, dim)",
          .fusion = FusionClass::Shape,
-         .aten = "torch.cat",
+         // pieces lying side by side in one buffer are that buffer (runtime/aten_forms.py)
+         .aten = "__import__('thunder.runtime.aten_forms', fromlist=['cat']).cat",
          .impl = [](const Args& a) {
            std::vector<Value> ts = a.tensor_list(0);
            int64_t dim = a.int_(1);

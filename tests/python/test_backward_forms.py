@@ -199,7 +199,7 @@ def test_an_output_backward_never_reaches_gets_no_zero_filled_cotangent(used):
 
 def test_products_of_strided_heads_match_eager():
     # q @ k^T on heads viewed out of one [B, T, 3 * H * E] tensor: 4-D products whose batch dims do
-    # not fold run as one bmm per batch entry (runtime/matmul.py), forward and backward
+    # not fold run as one bmm per batch entry (runtime/aten_forms.py), forward and backward
     torch.manual_seed(0)
     B, T, H, E = 2, 6, 3, 4
     qkv = torch.randn(B, T, 3 * H * E, dtype=torch.float64, requires_grad=True)
@@ -209,7 +209,7 @@ def test_products_of_strided_heads_match_eager():
         return torch.softmax(q @ k.transpose(-2, -1) * 0.5, -1) @ v
 
     check_against_eager(fn, [qkv])
-    from thunder.runtime.matmul import matmul
+    from thunder.runtime.aten_forms import matmul
 
     a, b = torch.randn(2, 6, 3, 4).transpose(1, 2), torch.randn(2, 6, 3, 4).permute(0, 2, 3, 1)
     torch.testing.assert_close(matmul(a, b), torch.matmul(a, b))
@@ -236,3 +236,31 @@ def test_inference_attention_runs_the_cpu_kernel_where_it_applies():
     jf = thunder.jit(fn, executors=["aten"])
     jf(q, k, v)
     assert "cpu_attention" not in str(thunder.last_traces(jf)[-1])
+
+
+def test_cat_of_pieces_side_by_side_in_one_buffer_is_that_buffer():
+    from thunder.runtime.aten_forms import cat as aten_cat
+    from thunder.runtime.aten_forms import joined as cat
+
+    buf = torch.randn(2, 5, 3, 2, 4)  # [B, T, 3, H, E]: q, k and v's heads side by side
+    pieces = [buf[:, :, i].reshape(2, 5, 8) for i in range(3)]
+    out = cat(pieces, 2)
+    torch.testing.assert_close(out, torch.cat(pieces, 2), rtol=0, atol=0)
+    assert out.untyped_storage().data_ptr() == buf.untyped_storage().data_ptr() and out.is_contiguous()
+    # out of order, with a gap, overlapping or strided differently: a copy, as torch.cat makes
+    x = torch.randn(4, 6)
+    for parts, dim in [((pieces[1], pieces[0]), 2), ((x[:, :2], x[:, 3:]), 1), ((x[:, :3], x[:, 2:5]), 1),
+                       ((x[:2].t(), x[2:].t()), 0), ((x[:, :3], x[:, 3:]), 1)]:
+        got = cat(parts, dim)
+        torch.testing.assert_close(got, torch.cat(parts, dim), rtol=0, atol=0)
+        assert got.untyped_storage().data_ptr() != x.untyped_storage().data_ptr() or got.is_contiguous()
+    # the column halves of a row-major matrix, or its rows, joined back: the matrix itself
+    for parts, dim in [((x[:, :3], x[:, 3:]), 1), ((x[:1], x[1:3], x[3:]), 0)]:
+        got = cat(parts, dim)
+        assert got.untyped_storage().data_ptr() == x.untyped_storage().data_ptr()
+        torch.testing.assert_close(got, x, rtol=0, atol=0)
+        # prims.cat joins only the attention kernel's gradient buffers by a view: a user's tensor
+        # (an input, say) is copied, so no output aliases it
+        user = aten_cat(parts, dim)
+        assert user.untyped_storage().data_ptr() != x.untyped_storage().data_ptr()
+        torch.testing.assert_close(user, x, rtol=0, atol=0)

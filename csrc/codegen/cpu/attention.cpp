@@ -240,9 +240,16 @@ KernelSource attention_backward(const AttentionSpec& a) {
   TensorMeta qm{{B, H, L, E}, a.dtype, cpu, false}, km{{B, H, S, E}, a.dtype, cpu, false};
   // grad, q, k, v, out (the forward's [B, H, L, E] view), log-sum-exp
   k.inputs = {qm, qm, km, km, qm, TensorMeta{{B, H, L}, a.dtype, cpu, false}};
-  // dq, dk, dv in [B, L or S, H, E] order, as the forward's output
-  k.outputs = {TensorMeta{{B, L, H, E}, a.dtype, cpu, false}, TensorMeta{{B, S, H, E}, a.dtype, cpu, false},
-               TensorMeta{{B, S, H, E}, a.dtype, cpu, false}};
+  // dq, dk, dv in [B, L or S, H, E] order, as the forward's output; for self-attention (L == S) all
+  // three in one [B, L, 3, H, E] tensor, the layout of a packed qkv projection's gradient, so
+  // joining them back is a view (runtime/aten_forms.py: cat)
+  const bool packed = L == S;
+  const int64_t RS = packed ? 3 * H * E : H * E;  // elements between two positions' rows
+  if (packed)
+    k.outputs = {TensorMeta{{B, L, 3, H, E}, a.dtype, cpu, false}};
+  else
+    k.outputs = {TensorMeta{{B, L, H, E}, a.dtype, cpu, false}, TensorMeta{{B, S, H, E}, a.dtype, cpu, false},
+                 TensorMeta{{B, S, H, E}, a.dtype, cpu, false}};
   k.range = B * H;
   k.work = B * H * L * S * E;
   std::string src = cat("// thunder CPU attention backward: [", B, ", ", H, ", ", L, ", ", E, "] queries, ", S,
@@ -250,9 +257,15 @@ KernelSource attention_backward(const AttentionSpec& a) {
   src += prelude(a);
   src += "void thunder_kernel(void* const* data, const int64_t* strides, int64_t begin, int64_t end) {\n";
   for (size_t q = 0; q < 6; ++q) src += cat("  const ", n.t, "* restrict in", q, " = (const ", n.t, "*)data[", q, "];\n");
-  src += cat("  ", n.t, "* restrict dq_out = (", n.t, "*)data[6];\n");
-  src += cat("  ", n.t, "* restrict dk_out = (", n.t, "*)data[7];\n");
-  src += cat("  ", n.t, "* restrict dv_out = (", n.t, "*)data[8];\n");
+  if (packed) {
+    src += cat("  ", n.t, "* restrict dq_out = (", n.t, "*)data[6];\n");
+    src += cat("  ", n.t, "* restrict dk_out = dq_out + ", H * E, ";\n");
+    src += cat("  ", n.t, "* restrict dv_out = dq_out + ", 2 * H * E, ";\n");
+  } else {
+    src += cat("  ", n.t, "* restrict dq_out = (", n.t, "*)data[6];\n");
+    src += cat("  ", n.t, "* restrict dk_out = (", n.t, "*)data[7];\n");
+    src += cat("  ", n.t, "* restrict dv_out = (", n.t, "*)data[8];\n");
+  }
   for (size_t q = 0; q < 5; ++q) src += stride_locals(q, 4 * q, 4);
   src += stride_locals(5, 20, 3);
   // scratch: k and v transposed, k by rows, dk and dv accumulators (by rows), the block's
@@ -294,12 +307,12 @@ KernelSource attention_backward(const AttentionSpec& a) {
   src += weighted_rows(n, a, "dq", "ds", "kr");
   src += outer_products(n, a, "dk", "ds", "q");
   src += outer_products(n, a, "dv", "p", "g");
-  src += cat("      for (int64_t r = 0; r < ", R, " && i0 + r < ", L, "; ++r)\n        memcpy(dq_out + ((b * ", L, " + i0 + r) * ", H,
-             " + h) * ", E, ", dq + r * ", EP, ", sizeof(", n.t, ") * ", E, ");\n");
+  src += cat("      for (int64_t r = 0; r < ", R, " && i0 + r < ", L, "; ++r)\n        memcpy(dq_out + (b * ", L, " + i0 + r) * ", RS,
+             " + h * ", E, ", dq + r * ", EP, ", sizeof(", n.t, ") * ", E, ");\n");
   src += "    }\n";
   src += cat("    for (int64_t j = 0; j < ", S, "; ++j) {\n");
-  src += cat("      memcpy(dk_out + ((b * ", S, " + j) * ", H, " + h) * ", E, ", dk + j * ", EP, ", sizeof(", n.t, ") * ", E, ");\n");
-  src += cat("      memcpy(dv_out + ((b * ", S, " + j) * ", H, " + h) * ", E, ", dv + j * ", EP, ", sizeof(", n.t, ") * ", E, ");\n");
+  src += cat("      memcpy(dk_out + (b * ", S, " + j) * ", RS, " + h * ", E, ", dk + j * ", EP, ", sizeof(", n.t, ") * ", E, ");\n");
+  src += cat("      memcpy(dv_out + (b * ", S, " + j) * ", RS, " + h * ", E, ", dv + j * ", EP, ", sizeof(", n.t, ") * ", E, ");\n");
   src += "    }\n  }\n  free(scratch);\n}\n";
   k.source = std::move(src);
   return k;

@@ -20,7 +20,8 @@ struct AttentionSpec {
 /// order (contiguous) and the rows' log-sum-exp [B, H, L] in the inputs' dtype.
 KernelSource attention_forward(const AttentionSpec& a);
 /// Inputs grad, q, k, v, out (each [B, H, L or S, E], any strides) and the log-sum-exp; outputs dq,
-/// dk and dv in [B, L or S, H, E] order (contiguous).
+/// dk and dv in [B, L or S, H, E] order (contiguous), or for L == S one [B, L, 3, H, E] tensor
+/// holding all three.
 KernelSource attention_backward(const AttentionSpec& a);
 
 }  // namespace thunder::codegen::cpu

@@ -1,6 +1,9 @@
 """The CPU attention kernels (csrc/codegen/cpu/attention.cpp) as the ATen-side callables of
 prims.sdpa_cpu and prims.sdpa_cpu_backward: a kernel per shape, compiled and cached like fused
-regions. Outputs come back in [B, L, H, E] order and are returned as [B, H, L, E] views."""
+regions. Outputs come back in [B, L, H, E] order and are returned as [B, H, L, E] views; the
+gradients of self-attention come back in one [B, L, 3, H, E] tensor, whose slices they are."""
+
+import weakref
 
 import torch
 
@@ -8,6 +11,9 @@ from thunder import _C
 from thunder.runtime import cpu_fusion as _cpu_fusion  # noqa: F401  (hands the kernels torch's types)
 
 _kernels = {}
+# the packed [B, L, 3, H, E] gradients alive, by data pointer: only their slices may be joined back
+# by a view (aten_forms.cat), since no user ever holds one of these buffers
+packed_gradients = weakref.WeakValueDictionary()
 
 
 def _kernel(backward, q, k, is_causal, scale):
@@ -26,5 +32,8 @@ def forward(q, k, v, is_causal, scale):
 
 
 def backward(grad, q, k, v, out, lse, is_causal, scale):
-    dq, dk, dv = _kernel(True, q, k, is_causal, scale)(grad, q, k, v, out, lse)
-    return dq.permute(0, 2, 1, 3), dk.permute(0, 2, 1, 3), dv.permute(0, 2, 1, 3)
+    grads = _kernel(True, q, k, is_causal, scale)(grad, q, k, v, out, lse)
+    if len(grads) == 1:  # self-attention: one [B, L, 3, H, E] tensor
+        packed_gradients[grads[0].data_ptr()] = grads[0]
+        grads = grads[0].unbind(2)
+    return tuple(g.permute(0, 2, 1, 3) for g in grads)
