@@ -60,9 +60,9 @@ struct TempCache {
 
 TEST(CpuCodegen, GoldenElementwise) {
   EXPECT_EQ(cpu::generate(elementwise_region()).source, R"(// thunder CPU kernel: a region of 4 prims
-// in0: x cpu f32[2, 3]
-// in1: y cpu f32[3]
-// out0: t3 cpu f32[2, 3]
+// in0: cpu f32[2, 3]
+// in1: cpu f32[3]
+// out0: cpu f32[2, 3]
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -143,8 +143,8 @@ void thunder_kernel(void* const* data, const int64_t* strides, int64_t begin, in
 
 TEST(CpuCodegen, GoldenSoftmax) {
   EXPECT_EQ(cpu::generate(softmax_region()).source, R"(// thunder CPU kernel: a region of 9 prims
-// in0: x cpu f32[4, 5]
-// out0: t8 cpu f32[4, 5]
+// in0: cpu f32[4, 5]
+// out0: cpu f32[4, 5]
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
