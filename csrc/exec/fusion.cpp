@@ -477,6 +477,12 @@ Trace partition_fusions(const Trace& t, const std::vector<Executor>& executors) 
         continue;
       }
       auto [kept, after] = split_trailing_views(piece);
+      // a piece is checked with its trailing views inside: moving them out makes what they read an
+      // output, which the executor may not accept (a small value beside a reduction's operand)
+      if (!after.empty() && ex.region_checker && !ex.region_checker(make_region(kept))) {
+        kept = piece;
+        after.clear();
+      }
       BoundSymbol region = make_region(kept);
       if (!region.output.items().empty()) {  // else nothing it computes is used
         std::string name = ex.name + std::to_string(counters[ex.name]++);

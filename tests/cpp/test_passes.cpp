@@ -70,6 +70,39 @@ def computation(x):
 )");
 }
 
+// A permute of a permute is one permute of the first one's input, or that input where they cancel
+// (a linear's backward transposing the transposed weight back); likewise a reshape of a reshape.
+TEST(CSE, FoldsPermutesOfPermutesAndReshapesOfReshapes) {
+  TraceBuilder b;
+  TraceBuilder::Scope s(b);
+  Value w = input(b, "w", {3, 4});
+  Value x = input(b, "x", {2, 3, 4});
+  Value back = op("prims.permute", {op("prims.permute", {w, Value::sequence({i(1), i(0)}, true)}),
+                                    Value::sequence({i(1), i(0)}, true)});
+  Value rolled = op("prims.permute", {op("prims.permute", {x, Value::sequence({i(1), i(2), i(0)}, true)}),
+                                      Value::sequence({i(1), i(2), i(0)}, true)});
+  Value flat = op("prims.reshape", {op("prims.reshape", {x, Value::sequence({i(6), i(4)}, true)}),
+                                    Value::sequence({i(24)}, true)});
+  Value same = op("prims.reshape", {op("prims.reshape", {x, Value::sequence({i(6), i(4)}, true)}),
+                                    Value::sequence({i(2), i(3), i(4)}, true)});
+  b.set_output(Value::sequence({op("mul", {back, w}), rolled, flat, same}));
+  Trace t = transforms::dead_code_elimination(transforms::common_subexpression_elimination(b.finish()));
+  verify(t);
+  EXPECT_EQ(t.str(), R"(# Constructed by Dead Code Elimination
+import torch
+from thunder import prims
+
+def computation(w, x):
+  # w: "cpu f32[3, 4]"
+  # x: "cpu f32[2, 3, 4]"
+  t3 = prims.permute(x, [2, 0, 1])  # t3: "cpu f32[4, 2, 3]"
+  t5 = prims.reshape(x, [24])  # t5: "cpu f32[24]"
+  t8 = torch.mul(w, w)  # t8: "cpu f32[3, 4]"
+    # t8 = prims.mul(w, w)
+  return (t8, t3, t5, x)
+)");
+}
+
 TEST(CSE, NeverMergesRandomDrawsOrCopies) {
   TraceBuilder b;
   TraceBuilder::Scope s(b);
