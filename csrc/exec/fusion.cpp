@@ -58,7 +58,10 @@ Trace partition_fusions(const Trace& t, const std::vector<Executor>& executors) 
   for (const auto& ex : executors)
     if (ex.kind == Executor::Kind::Fusion) fusion_by_name[ex.name] = &ex;
 
+  // the call defining each value (traces define a value once, before its uses)
   std::unordered_map<const ValueNode*, size_t> producer;
+  for (size_t i = 0; i < n; ++i)
+    for (const auto& p : bsyms[i].output_proxies()) producer[p.node()] = i;
   std::vector<int> group(n, -1);
   std::vector<GroupSet> deps(n);
   std::vector<bool> reduction_root(n, false);  // a reduction (its region ends with it)
@@ -80,25 +83,19 @@ Trace partition_fusions(const Trace& t, const std::vector<Executor>& executors) 
   // index grid expanded over a whole block, say), and a call reading one joins regions as if it
   // did not. generator[i]: the executor that claimed such a call, else null.
   std::vector<const Executor*> generator(n, nullptr);
-  {
-    std::unordered_map<const ValueNode*, size_t> made_by;
-    for (size_t i = 0; i < n; ++i) {
-      const BoundSymbol& b = bsyms[i];
-      auto it = fusion_by_name.find(executor_of(*b.sym));
-      bool claimed = !b.sym->side_effect() && it != fusion_by_name.end() && detail::original_of(*b.sym) &&
-                     b.output.is_tensor();
-      if (claimed) {
-        bool view = detail::original_of(*b.sym)->fusion() == FusionClass::Shape;
-        bool from_nothing = true;
-        for (const auto& p : b.input_proxies()) {
-          auto pr = made_by.find(p.node());
-          bool input_view = view && pr == made_by.end() && p.is_tensor();
-          from_nothing = from_nothing && (input_view || (pr != made_by.end() && generator[pr->second] == it->second));
-        }
-        if (from_nothing) generator[i] = it->second;
-      }
-      for (const auto& p : b.output_proxies()) made_by[p.node()] = i;
+  for (size_t i = 0; i < n; ++i) {
+    const BoundSymbol& b = bsyms[i];
+    auto it = fusion_by_name.find(executor_of(*b.sym));
+    if (b.sym->side_effect() || it == fusion_by_name.end() || !detail::original_of(*b.sym) || !b.output.is_tensor())
+      continue;
+    bool view = detail::original_of(*b.sym)->fusion() == FusionClass::Shape;
+    bool from_nothing = true;
+    for (const auto& p : b.input_proxies()) {
+      auto pr = producer.find(p.node());
+      bool input_view = view && pr == producer.end() && p.is_tensor();
+      from_nothing = from_nothing && (input_view || (pr != producer.end() && generator[pr->second] == it->second));
     }
+    if (from_nothing) generator[i] = it->second;
   }
 
   std::vector<int> epoch(n, 0);  // side effects before each call
@@ -113,7 +110,6 @@ Trace partition_fusions(const Trace& t, const std::vector<Executor>& executors) 
       producers[i].push_back(it->second);
       d = merge(d, deps[it->second]);
     }
-    for (const auto& p : b.output_proxies()) producer[p.node()] = i;
     if (b.sym->side_effect()) {
       deps[i] = barrier = all_so_far;
       ++side_effects;

@@ -109,6 +109,17 @@ Value mask_gradient(const Args& a, const Value& out, const Value& lse, const Val
   return sum_to_shape(p * (dp - d), mask.shape());
 }
 
+// The meta rule of an attention backward (grad, query, key, value, ...): one gradient each for
+// query, key and value, of their shapes.
+Value qkv_gradients_meta(const Args& a) {
+  std::vector<Value> grads;
+  for (size_t i = 1; i <= 3; ++i) {
+    const Value& t = a.tensor(i);
+    grads.push_back(new_tensor(t.shape(), t.dtype(), t.meta().device));
+  }
+  return Value::sequence(grads);
+}
+
 }  // namespace
 
 namespace nn {
@@ -179,14 +190,7 @@ void register_nn_attention(Registry& r) {
          .aten = std::string("lambda g, q, k, v, out, lse, attn_mask, is_causal, scale, u=") + kUnitStride +
                  ": torch.ops.aten._scaled_dot_product_flash_attention_for_cpu_backward(u(g), u(q), u(k), u(v), u(out), "
                  "lse, 0.0, is_causal, attn_mask=attn_mask, scale=scale)",
-         .impl = [](const Args& a) {
-           std::vector<Value> grads;
-           for (size_t i = 1; i <= 3; ++i) {
-             const Value& t = a.tensor(i);
-             grads.push_back(new_tensor(t.shape(), t.dtype(), t.meta().device));
-           }
-           return Value::sequence(grads);
-         }});
+         .impl = qkv_gradients_meta});
 
   // thunder's CPU attention kernel: (output, logsumexp [B, H, L] in the inputs' dtype); the output
   // is a [B, H, L, E] view of a [B, L, H, E] tensor, so joining the heads back is a view
@@ -209,14 +213,7 @@ void register_nn_attention(Registry& r) {
   r.add({.schema = "prims.sdpa_cpu_backward(grad, query, key, value, out, logsumexp, is_causal, scale)",
          .fusion = FusionClass::Opaque,
          .aten = "__import__('thunder.runtime.cpu_attention', fromlist=['backward']).backward",
-         .impl = [](const Args& a) {
-           std::vector<Value> grads;
-           for (size_t i = 1; i <= 3; ++i) {
-             const Value& t = a.tensor(i);
-             grads.push_back(new_tensor(t.shape(), t.dtype(), t.meta().device));
-           }
-           return Value::sequence(grads);
-         }});
+         .impl = qkv_gradients_meta});
 
   r.add({.schema = "scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, *, "
                    "scale=None, enable_gqa=False)",

@@ -24,6 +24,8 @@ struct Names {
 };
 
 Names names_for(DType dt) {
+  THUNDER_CHECK(dt == DType::Float32 || dt == DType::Float64, NotImplemented, "cpu attention: float32 and float64 only, got ",
+                dtype_name(dt));
   if (dt == DType::Float64) return {"double", "fma", "exp", "log"};
   return {"float", "fmaf", "exp_f", "logf"};
 }
@@ -36,6 +38,17 @@ std::string prelude(const AttentionSpec& a) {
       if (name == "bits" || name == "exp_f") s += text;
   }
   return s + "\n";
+}
+
+// A kernel's source up to its body: the header, the helpers, the entry point and its inputs'
+// pointers in0..in<n_in - 1>.
+std::string kernel_start(const AttentionSpec& a, const Names& n, const char* what, size_t n_in) {
+  std::string src = cat("// thunder CPU attention ", what, ": [", a.B, ", ", a.H, ", ", a.L, ", ", a.E, "] queries, ", a.S,
+                        " keys", a.causal ? ", causal" : "", "\n");
+  src += prelude(a);
+  src += "void thunder_kernel(void* const* data, const int64_t* strides, int64_t begin, int64_t end) {\n";
+  for (size_t q = 0; q < n_in; ++q) src += cat("  const ", n.t, "* restrict in", q, " = (const ", n.t, "*)data[", q, "];\n");
+  return src;
 }
 
 double scale_of(const AttentionSpec& a) {
@@ -176,8 +189,6 @@ std::string outer_products(const Names& n, const AttentionSpec& a, const char* a
 }  // namespace
 
 KernelSource attention_forward(const AttentionSpec& a) {
-  THUNDER_CHECK(a.dtype == DType::Float32 || a.dtype == DType::Float64, NotImplemented,
-                "cpu attention: float32 and float64 only, got ", dtype_name(a.dtype));
   Names n = names_for(a.dtype);
   const int64_t B = a.B, H = a.H, L = a.L, S = a.S, E = a.E, SP = padded(S), EP = padded(E);
   std::string scale = exact(scale_of(a), n.t);
@@ -190,11 +201,7 @@ KernelSource attention_forward(const AttentionSpec& a) {
   k.outputs = {TensorMeta{{B, L, H, E}, a.dtype, cpu, false}, TensorMeta{{B, H, L}, a.dtype, cpu, false}};
   k.range = B * H;
   k.work = B * H * L * S * E;
-  std::string src = cat("// thunder CPU attention forward: [", B, ", ", H, ", ", L, ", ", E, "] queries, ", S,
-                        " keys", a.causal ? ", causal" : "", "\n");
-  src += prelude(a);
-  src += "void thunder_kernel(void* const* data, const int64_t* strides, int64_t begin, int64_t end) {\n";
-  for (size_t q = 0; q < 3; ++q) src += cat("  const ", n.t, "* restrict in", q, " = (const ", n.t, "*)data[", q, "];\n");
+  std::string src = kernel_start(a, n, "forward", k.inputs.size());
   src += cat("  ", n.t, "* restrict out = (", n.t, "*)data[3];\n");
   src += cat("  ", n.t, "* restrict lse = (", n.t, "*)data[4];\n");
   for (size_t q = 0; q < 3; ++q) src += stride_locals(q, 4 * q, 4);
@@ -230,8 +237,6 @@ KernelSource attention_forward(const AttentionSpec& a) {
 }
 
 KernelSource attention_backward(const AttentionSpec& a) {
-  THUNDER_CHECK(a.dtype == DType::Float32 || a.dtype == DType::Float64, NotImplemented,
-                "cpu attention: float32 and float64 only, got ", dtype_name(a.dtype));
   Names n = names_for(a.dtype);
   const int64_t B = a.B, H = a.H, L = a.L, S = a.S, E = a.E, SP = padded(S), EP = padded(E);
   std::string scale = exact(scale_of(a), n.t);
@@ -252,11 +257,7 @@ KernelSource attention_backward(const AttentionSpec& a) {
                  TensorMeta{{B, S, H, E}, a.dtype, cpu, false}};
   k.range = B * H;
   k.work = B * H * L * S * E;
-  std::string src = cat("// thunder CPU attention backward: [", B, ", ", H, ", ", L, ", ", E, "] queries, ", S,
-                        " keys", a.causal ? ", causal" : "", "\n");
-  src += prelude(a);
-  src += "void thunder_kernel(void* const* data, const int64_t* strides, int64_t begin, int64_t end) {\n";
-  for (size_t q = 0; q < 6; ++q) src += cat("  const ", n.t, "* restrict in", q, " = (const ", n.t, "*)data[", q, "];\n");
+  std::string src = kernel_start(a, n, "backward", k.inputs.size());
   if (packed) {
     src += cat("  ", n.t, "* restrict dq_out = (", n.t, "*)data[6];\n");
     src += cat("  ", n.t, "* restrict dk_out = dq_out + ", H * E, ";\n");

@@ -143,7 +143,8 @@ class Variant {
   std::vector<std::string> row_decls_;
 
   std::string fresh(const char* prefix) { return cat(prefix, counter_++); }
-  Result emit(DType t, const std::string& expr, bool inner);
+  /// Declares `expr` as a new value of `t`'s C type (or `type`, where given) in the scope `inner` says.
+  Result emit(DType t, const std::string& expr, bool inner, const char* type = nullptr);
   Result eval(const Value& v, const Tuple& t);
   Result eval_prim(const BoundSymbol& b, const std::string& name, const Tuple& t);
   Result reduce(const BoundSymbol& b);
@@ -162,9 +163,9 @@ std::string Variant::round_half(DType t, const std::string& e) {
   return cat(h, "(", e, ")");
 }
 
-Result Variant::emit(DType t, const std::string& expr, bool inner) {
+Result Variant::emit(DType t, const std::string& expr, bool inner, const char* type) {
   std::string name = fresh("v");
-  std::string line = cat("const ", ctype(t), " ", name, " = ", expr, ";");
+  std::string line = cat("const ", type ? std::string(type) : ctype(t), " ", name, " = ", expr, ";");
   if (inner) {
     if (!inner_) throw Unsupported{"a value computed outside loops needs an inner loop's index"};
     inner_->push_back(line);
@@ -316,17 +317,8 @@ Result Variant::eval_prim(const BoundSymbol& b, const std::string& name, const T
     int64_t start = b.args[1].as_int(), step = b.args[2].as_int(), length = b.args[0].as_int();
     int64_t last = start + step * (length > 0 ? length - 1 : 0);
     auto fits = [](int64_t v) { return v >= INT32_MIN && v <= INT32_MAX; };
-    if (it == DType::Int64 && fits(start) && fits(last) && fits(step)) {
-      std::string name = fresh("v");
-      std::string line = cat("const int32_t ", name, " = (int32_t)(", start, " + ", step, " * (int32_t)(", i.code, "));");
-      if (i.inner) {
-        if (!inner_) throw Unsupported{"a value computed outside loops needs an inner loop's index"};
-        inner_->push_back(line);
-      } else {
-        outer_.push_back(line);
-      }
-      return {name, i.inner};
-    }
+    if (it == DType::Int64 && fits(start) && fits(last) && fits(step))
+      return emit(it, cat("(int32_t)(", start, " + ", step, " * (int32_t)(", i.code, "))"), i.inner, "int32_t");
     return emit(it, expr, i.inner);
   }
 
