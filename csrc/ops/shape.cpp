@@ -243,8 +243,8 @@ void register_shape(Registry& r) {
   // a strided window of every dim: [start, end) by step, in range, step > 0
   r.add({.schema = "prims.slice(a, start_indices, end_indices, strides)",
          .fusion = FusionClass::Shape,
-         .aten = "lambda a, start_indices, end_indices, strides: "
-                 "a[tuple(slice(*b) for b in zip(start_indices, end_indices, strides))]",
+         // a window of one dim is narrow (runtime/aten_forms.py)
+         .aten = "__import__('thunder.runtime.aten_forms', fromlist=['slice']).slice",
          .impl = slice_meta,
          // the cotangent spread back over the window: each strided dim interleaves step - 1 zeros
          // (a new trailing dim padded to the step, then merged), then every dim pads to the input

@@ -175,14 +175,17 @@ std::string weighted_rows(const Names& n, const AttentionSpec& a, const char* ac
   return s;
 }
 
-// acc[j * EP + d] += sum over the block's rows r of w[r * SP + j] * rows[r * EP + d], j < n8.
+// acc[j * EP + d] += sum over the block's rows r of w[r * SP + j] * rows[r * EP + d], j < n8. Even
+// and odd rows sum in two chains, so a vector's multiply-adds are not all waiting on each other.
 std::string outer_products(const Names& n, const AttentionSpec& a, const char* acc, const char* w, const char* rows) {
   int64_t SP = padded(a.S), EP = padded(a.E);
   std::string s = cat("      for (int64_t j = 0; j < n8; ++j) {\n        ", n.t, "* restrict aj = ", acc, " + j * ", EP, ";\n");
   for (int64_t r = 0; r < R; ++r) s += cat("        const ", n.t, " w", r, " = ", w, "[", r * SP, " + j];\n");
-  s += cat("        #pragma omp simd\n        for (int64_t d = 0; d < ", EP, "; ++d) {\n          ", n.t, " x = aj[d];\n");
-  for (int64_t r = 0; r < R; ++r) s += cat("          x = ", n.fma, "(w", r, ", ", rows, "[", r * EP, " + d], x);\n");
-  s += "          aj[d] = x;\n        }\n      }\n";
+  s += cat("        #pragma omp simd\n        for (int64_t d = 0; d < ", EP, "; ++d) {\n          ", n.t, " x = aj[d], y = w1 * ",
+           rows, "[", EP, " + d];\n");
+  for (int64_t r = 0; r < R; ++r)
+    if (r != 1) s += cat("          ", r % 2 ? "y" : "x", " = ", n.fma, "(w", r, ", ", rows, "[", r * EP, " + d], ", r % 2 ? "y" : "x", ");\n");
+  s += "          aj[d] = x + y;\n        }\n      }\n";
   return s;
 }
 
@@ -298,8 +301,8 @@ KernelSource attention_backward(const AttentionSpec& a) {
   src += cat("        const ", n.t, " li = in5[b * s5_0 + h * s5_1 + i * s5_2];\n");
   src += cat("        ", n.t, "* restrict pr = p + r * ", SP, ";\n");
   src += cat("        #pragma omp simd\n        for (int64_t j = 0; j < n8; ++j) pr[j] = ", n.exp, "(pr[j] - li);\n");
-  src += cat("        ", n.t, " acc = 0;\n        for (int64_t d = 0; d < ", E, "; ++d) acc += g[r * ", EP, " + d] * o[r * ", EP,
-             " + d];\n        di[r] = acc;\n      }\n");
+  src += cat("        ", n.t, " acc = 0;\n        #pragma omp simd reduction(+:acc)\n        for (int64_t d = 0; d < ", E,
+             "; ++d) acc += g[r * ", EP, " + d] * o[r * ", EP, " + d];\n        di[r] = acc;\n      }\n");
   // dp = g v^T, then ds = p (dp - D) scale
   src += products(n, a, "ds", "g", "vt", "", false);
   src += cat("      for (int64_t r = 0; r < ", R, "; ++r)\n        #pragma omp simd\n        for (int64_t j = 0; j < n8; ++j) ds[r * ",
