@@ -1,10 +1,13 @@
 // Attention kernels for short sequences on the CPU: softmax(q k^T * scale) v, causal or not, and
 // its backward, one head per iteration of the parallel range. torch's flash kernel tiles for long
 // sequences; on a GPT's 64 to 256 positions its per-block work dominates (it ran at a tenth of the
-// machine's matmul rate on 64 positions of 32 dims). Here a head's keys and values are copied
-// transposed into a scratch buffer, so every product loops over positions with unit stride and
-// vectorizes; a causal row stops at its own position. Shapes, strides' meaning, the scale and the
-// causal flag are constants of the source; q, k, v and the gradient may have any strides.
+// machine's matmul rate on 64 positions of 32 dims). Here a head's keys and values are copied by
+// rows and queries go in blocks of 8, transposed so that the block's 8 rows fill a vector's lanes:
+// the scores q k^T of a block are then 8 keys by 8 rows a tile (a broadcast key element times a
+// vector of rows), their softmax runs down the lanes with no reduction across them, and the
+// products with values (or keys, for dq) broadcast a score over a vector of head dims. A causal
+// block stops at its last row's position. Shapes, strides' meaning, the scale and the causal flag
+// are constants of the source; q, k, v and the gradient may have any strides.
 #include "codegen/cpu/attention.h"
 
 #include <cmath>
@@ -33,9 +36,31 @@ Names names_for(DType dt) {
 std::string prelude(const AttentionSpec& a) {
   std::string s = "#include <math.h>\n#include <stdbool.h>\n#include <stdint.h>\n#include <stdlib.h>\n#include <string.h>\n\n";
   if (a.dtype == DType::Float32) {
-    s += "#ifdef THUNDER_VECMATH\n#pragma omp declare simd notinbranch\nfloat expf(float);\n#endif\n";
+    // glibc's vector expf and logf: the softmax's exponentials and the block's 8 log-sum-exps
+    s += "#ifdef THUNDER_VECMATH\n#pragma omp declare simd notinbranch\nfloat expf(float);\n#pragma omp declare simd notinbranch\nfloat logf(float);\n#endif\n";
     for (const auto& [name, text] : helper_sources())
       if (name == "bits" || name == "exp_f") s += text;
+    s += "#ifdef __AVX2__\n#include <immintrin.h>\n"
+         "// dst[c * 8 + r] = src[r * ld + c] for r, c < 8, in registers\n"
+         "static inline void thunder_transpose8(const float* restrict src, int64_t ld, float* restrict dst) {\n"
+         "  const __m256 r0 = _mm256_loadu_ps(src), r1 = _mm256_loadu_ps(src + ld), r2 = _mm256_loadu_ps(src + 2 * ld),\n"
+         "               r3 = _mm256_loadu_ps(src + 3 * ld), r4 = _mm256_loadu_ps(src + 4 * ld), r5 = _mm256_loadu_ps(src + 5 * ld),\n"
+         "               r6 = _mm256_loadu_ps(src + 6 * ld), r7 = _mm256_loadu_ps(src + 7 * ld);\n"
+         "  const __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1), t2 = _mm256_unpacklo_ps(r2, r3),\n"
+         "               t3 = _mm256_unpackhi_ps(r2, r3), t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5),\n"
+         "               t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);\n"
+         "  const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE), u2 = _mm256_shuffle_ps(t1, t3, 0x44),\n"
+         "               u3 = _mm256_shuffle_ps(t1, t3, 0xEE), u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE),\n"
+         "               u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);\n"
+         "  _mm256_storeu_ps(dst, _mm256_permute2f128_ps(u0, u4, 0x20));\n"
+         "  _mm256_storeu_ps(dst + 8, _mm256_permute2f128_ps(u1, u5, 0x20));\n"
+         "  _mm256_storeu_ps(dst + 16, _mm256_permute2f128_ps(u2, u6, 0x20));\n"
+         "  _mm256_storeu_ps(dst + 24, _mm256_permute2f128_ps(u3, u7, 0x20));\n"
+         "  _mm256_storeu_ps(dst + 32, _mm256_permute2f128_ps(u0, u4, 0x31));\n"
+         "  _mm256_storeu_ps(dst + 40, _mm256_permute2f128_ps(u1, u5, 0x31));\n"
+         "  _mm256_storeu_ps(dst + 48, _mm256_permute2f128_ps(u2, u6, 0x31));\n"
+         "  _mm256_storeu_ps(dst + 56, _mm256_permute2f128_ps(u3, u7, 0x31));\n"
+         "}\n#endif\n";
   }
   return s + "\n";
 }
@@ -62,41 +87,35 @@ std::string stride_locals(size_t k, size_t offset, size_t dims) {
   return s;
 }
 
-// Rows of queries handled together: each key or value vector loaded serves R rows.
+// Rows of queries handled together, one per lane of the blocks' score tiles.
 constexpr int64_t R = 8;
 
-// Tiles of the products: TR rows by W lanes (one 8-float vector) in registers, each vector loaded
-// serving TR rows (8 by 8 measured faster here than 4 by 16: less padding on causal rows).
-constexpr int64_t TR = 8, W = 8;
+// Lanes of the vectors the tiles are written in (one AVX2 register of floats).
+constexpr int64_t W = 8;
 
 // Positions and head dims padded to whole tiles: loops run whole tiles, the padding of the
 // buffers holds zeros and padded scores are masked out.
 int64_t padded(int64_t S) { return (S + W - 1) / W * W; }
 
-// Copies head (b, h) of input `k` into `dst` transposed, dst[d * SP + j] = in[b, h, j, d], or by
-// rows, dst[j * EP + d]; zeros in the padding. Rows are read through one pointer each, with unit
-// stride when the head dim has it (the usual layout), so the copies vectorize.
-std::string load_head(size_t k, const char* dst, int64_t S, int64_t E, bool transposed) {
+// Whether the source carries AVX2 intrinsics (under #ifdef __AVX2__, the plain loops kept as the
+// other branch). With plain loops GCC's register allocation of the 8 by 8 tiles is luck: a tile
+// needs 8 accumulators, the vector and the broadcasts, one more than the 16 registers, and when
+// the spill lands on an accumulator the tile runs at half speed (measured: the forward took 0.65 ms
+// instead of 0.33 from one such spill).
+bool intrinsics(const AttentionSpec& a) { return a.dtype == DType::Float32; }
+
+// Copies head (b, h) of input `k` into `dst` by rows, dst[j * EP + d] = in[b, h, j, d], zeros in
+// the padding; a row is one memcpy when the head dim has unit stride (the usual layout).
+std::string load_head(size_t k, const char* dst, int64_t S, int64_t E) {
   int64_t SP = padded(S), EP = padded(E);
   std::string s = cat("    {\n      const int64_t sd = s", k, "_3;\n");
   s += cat("      for (int64_t j = 0; j < ", S, "; ++j) {\n        const ", "__typeof__(*in", k, ")* restrict src = in", k,
            " + b * s", k, "_0 + h * s", k, "_1 + j * s", k, "_2;\n");
-  if (transposed) {
-    s += cat("        if (sd == 1)\n          for (int64_t d = 0; d < ", E, "; ++d) ", dst, "[d * ", SP, " + j] = src[d];\n");
-    s += cat("        else\n          for (int64_t d = 0; d < ", E, "; ++d) ", dst, "[d * ", SP, " + j] = src[d * sd];\n");
-  } else {
-    s += cat("        if (sd == 1)\n          memcpy(", dst, " + j * ", EP, ", src, sizeof(*src) * ", E, ");\n");
-    s += cat("        else\n          for (int64_t d = 0; d < ", E, "; ++d) ", dst, "[j * ", EP, " + d] = src[d * sd];\n");
-    if (EP > E) s += cat("        for (int64_t d = ", E, "; d < ", EP, "; ++d) ", dst, "[j * ", EP, " + d] = 0;\n");
-  }
+  s += cat("        if (sd == 1)\n          memcpy(", dst, " + j * ", EP, ", src, sizeof(*src) * ", E, ");\n");
+  s += cat("        else\n          for (int64_t d = 0; d < ", E, "; ++d) ", dst, "[j * ", EP, " + d] = src[d * sd];\n");
+  if (EP > E) s += cat("        for (int64_t d = ", E, "; d < ", EP, "; ++d) ", dst, "[j * ", EP, " + d] = 0;\n");
   s += "      }\n";
-  if (SP > S) {
-    if (transposed)
-      s += cat("      for (int64_t d = 0; d < ", E, "; ++d)\n        for (int64_t j = ", S, "; j < ", SP, "; ++j) ", dst, "[d * ", SP,
-               " + j] = 0;\n");
-    else
-      s += cat("      memset(", dst, " + ", S * EP, ", 0, sizeof(*", dst, ") * ", (SP - S) * EP, ");\n");
-  }
+  if (SP > S) s += cat("      memset(", dst, " + ", S * EP, ", 0, sizeof(*", dst, ") * ", (SP - S) * EP, ");\n");
   return s + "    }\n";
 }
 
@@ -112,6 +131,17 @@ std::string load_rows(size_t k, const char* dst, int64_t L, int64_t E) {
   return s + "      }\n";
 }
 
+// The block's rows[r * EP + d] transposed into dst[d * R + r], the rows in a vector's lanes: 8 by
+// 8 blocks transposed in registers.
+std::string transpose_rows(const AttentionSpec& a, const char* dst, const char* rows) {
+  int64_t EP = padded(a.E);
+  std::string plain = cat("      for (int64_t d = 0; d < ", EP, "; ++d)\n        for (int64_t r = 0; r < ", R, "; ++r) ", dst,
+                          "[d * ", R, " + r] = ", rows, "[r * ", EP, " + d];\n");
+  if (!intrinsics(a)) return plain;
+  return cat("#ifdef __AVX2__\n      for (int64_t d0 = 0; d0 < ", EP, "; d0 += 8) thunder_transpose8(", rows, " + d0, ", EP, ", ", dst,
+             " + d0 * ", R, ");\n#else\n", plain, "#endif\n");
+}
+
 // The block's length in whole vectors: positions up to the last row's (causal) or all of them.
 std::string block_length(const AttentionSpec& a) {
   int64_t SP = padded(a.S);
@@ -122,71 +152,114 @@ std::string block_length(const AttentionSpec& a) {
              " : ", SP, ";\n");
 }
 
-// TR accumulators of W lanes, a0..a<TR-1>, zeroed.
-std::string accumulators(const Names& n) {
-  std::string s;
-  for (int64_t r = 0; r < TR; ++r) s += cat("          ", n.t, " a", r, "[", W, "] = {0};\n");
-  return s;
-}
-
-// dst[r * SP + j] = scale * rows_r . cols_j for the block's R rows (rows[r * EP + d]) against the
-// transposed buffer cols[d * SP + j], j < n8, a tile of TR rows by W positions at a time in
-// registers; then -inf where row r may not look (past S, or past its own position when causal).
-std::string products(const Names& n, const AttentionSpec& a, const char* dst, const char* rows, const char* cols,
+// dst[j * R + r] = scale * rows_r . cols_j for the block's rows, given transposed (rows_t[d * R +
+// r]), against cols[j * EP + d], j < n8: a tile of 8 positions by the R rows in registers, each
+// vector of rows loaded serving 8 positions; then -inf where row r may not look (past S, or past
+// its own position when causal). The scores come out with the rows in lanes, so the softmax's
+// maxima and sums are vertical, with no reduction across lanes.
+std::string products(const Names& n, const AttentionSpec& a, const char* dst, const char* rows_t, const char* cols,
                      const std::string& scale, bool mask) {
-  int64_t SP = padded(a.S), E = a.E, EP = padded(E);
-  std::string s = cat("      for (int64_t r0 = 0; r0 < ", R, "; r0 += ", TR, ")\n");
-  s += cat("        for (int64_t j0 = 0; j0 < n8; j0 += ", W, ") {\n");
-  s += accumulators(n);
-  s += cat("          for (int64_t d = 0; d < ", E, "; ++d) {\n            const ", n.t, "* restrict c = ", cols, " + d * ", SP,
-           " + j0;\n");
-  for (int64_t r = 0; r < TR; ++r) s += cat("            const ", n.t, " x", r, " = ", rows, "[(r0 + ", r, ") * ", EP, " + d];\n");
-  s += cat("            #pragma omp simd\n            for (int64_t l = 0; l < ", W, "; ++l) {\n");
-  for (int64_t r = 0; r < TR; ++r) s += cat("              a", r, "[l] = ", n.fma, "(x", r, ", c[l], a", r, "[l]);\n");
-  s += "            }\n          }\n";
-  for (int64_t r = 0; r < TR; ++r)
-    s += cat("          for (int64_t l = 0; l < ", W, "; ++l) ", dst, "[(r0 + ", r, ") * ", SP, " + j0 + l] = a", r, "[l]",
-             scale.empty() ? "" : cat(" * ", scale), ";\n");
-  s += "        }\n";
+  int64_t E = a.E, EP = padded(E);
+  std::string s = cat("      for (int64_t j0 = 0; j0 < n8; j0 += 8) {\n        const ", n.t, "* restrict c = ", cols, " + j0 * ", EP, ";\n");
+  std::string plain;
+  for (int64_t c = 0; c < 8; ++c) plain += cat("        ", n.t, " a", c, "[", R, "] = {0};\n");
+  plain += cat("        for (int64_t d = 0; d < ", E, "; ++d) {\n          const ", n.t, "* restrict x = ", rows_t, " + d * ", R, ";\n");
+  for (int64_t c = 0; c < 8; ++c) plain += cat("          const ", n.t, " y", c, " = c[", c * EP, " + d];\n");
+  plain += cat("          #pragma omp simd\n          for (int64_t l = 0; l < ", R, "; ++l) {\n");
+  for (int64_t c = 0; c < 8; ++c) plain += cat("            a", c, "[l] = ", n.fma, "(y", c, ", x[l], a", c, "[l]);\n");
+  plain += "          }\n        }\n";
+  for (int64_t c = 0; c < 8; ++c)
+    plain += cat("        for (int64_t l = 0; l < ", R, "; ++l) ", dst, "[(j0 + ", c, ") * ", R, " + l] = a", c, "[l]",
+                 scale.empty() ? "" : cat(" * ", scale), ";\n");
+  if (intrinsics(a)) {
+    s += "#ifdef __AVX2__\n        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;\n";
+    s += cat("        for (int64_t d = 0; d < ", E, "; ++d) {\n          const __m256 x = _mm256_loadu_ps(", rows_t, " + d * ", R, ");\n");
+    for (int64_t c = 0; c < 8; ++c) s += cat("          a", c, " = _mm256_fmadd_ps(_mm256_broadcast_ss(c + ", c * EP, " + d), x, a", c, ");\n");
+    s += "        }\n";
+    if (!scale.empty()) s += cat("        const __m256 ks = _mm256_set1_ps(", scale, ");\n");
+    for (int64_t c = 0; c < 8; ++c)
+      s += cat("        _mm256_storeu_ps(", dst, " + (j0 + ", c, ") * ", R, ", ", scale.empty() ? cat("a", c) : cat("_mm256_mul_ps(a", c, ", ks)"),
+               ");\n");
+    s += "#else\n" + plain + "#endif\n";
+  } else {
+    s += plain;
+  }
+  s += "      }\n";
   if (mask) {
-    std::string valid = a.causal ? cat("i0 + r + 1 < ", a.S, " ? i0 + r + 1 : ", a.S) : cat(a.S);
-    s += cat("      for (int64_t r = 0; r < ", R, "; ++r)\n        for (int64_t j = ", valid, "; j < n8; ++j) ", dst, "[r * ",
-             SP, " + j] = -INFINITY;\n");
+    std::string first = a.causal ? cat("i0 + 1 < ", a.S, " ? i0 + 1 : ", a.S) : cat(a.S);
+    std::string hidden = a.causal ? cat("j > i0 + l || j >= ", a.S) : "1";
+    s += cat("      for (int64_t j = ", first, "; j < n8; ++j)\n        #pragma omp simd\n        for (int64_t l = 0; l < ", R,
+             "; ++l) ", dst, "[j * ", R, " + l] = ", hidden, " ? -INFINITY : ", dst, "[j * ", R, " + l];\n");
   }
   return s;
 }
 
-// acc[r * EP + d] = sum over j < n8 of w[r * SP + j] * rows[j * EP + d], a tile of TR rows by W
-// dims at a time in registers: each row vector loaded serves TR rows.
+// acc[r * EP + d] = sum over j < n8 of w[j * R + r] * rows[j * EP + d]: a tile of the R rows by
+// one vector of dims in registers, each row vector loaded serving the R rows.
 std::string weighted_rows(const Names& n, const AttentionSpec& a, const char* acc, const char* w, const char* rows) {
-  int64_t SP = padded(a.S), EP = padded(a.E);
-  std::string s = cat("      for (int64_t r0 = 0; r0 < ", R, "; r0 += ", TR, ")\n");
-  s += cat("        for (int64_t d0 = 0; d0 < ", EP, "; d0 += ", W, ") {\n");
-  s += accumulators(n);
-  s += cat("          for (int64_t j = 0; j < n8; ++j) {\n            const ", n.t, "* restrict x = ", rows, " + j * ", EP,
-           " + d0;\n");
-  for (int64_t r = 0; r < TR; ++r) s += cat("            const ", n.t, " w", r, " = ", w, "[(r0 + ", r, ") * ", SP, " + j];\n");
-  s += cat("            #pragma omp simd\n            for (int64_t l = 0; l < ", W, "; ++l) {\n");
-  for (int64_t r = 0; r < TR; ++r) s += cat("              a", r, "[l] = ", n.fma, "(w", r, ", x[l], a", r, "[l]);\n");
-  s += "            }\n          }\n";
-  for (int64_t r = 0; r < TR; ++r)
-    s += cat("          for (int64_t l = 0; l < ", W, "; ++l) ", acc, "[(r0 + ", r, ") * ", EP, " + d0 + l] = a", r, "[l];\n");
-  s += "        }\n";
-  return s;
+  int64_t EP = padded(a.E);
+  std::string s = cat("      for (int64_t d0 = 0; d0 < ", EP, "; d0 += ", W, ") {\n");
+  std::string plain;
+  for (int64_t r = 0; r < R; ++r) plain += cat("        ", n.t, " a", r, "[", W, "] = {0};\n");
+  plain += cat("        for (int64_t j = 0; j < n8; ++j) {\n          const ", n.t, "* restrict x = ", rows, " + j * ", EP, " + d0;\n");
+  for (int64_t r = 0; r < R; ++r) plain += cat("          const ", n.t, " w", r, " = ", w, "[j * ", R, " + ", r, "];\n");
+  plain += cat("          #pragma omp simd\n          for (int64_t l = 0; l < ", W, "; ++l) {\n");
+  for (int64_t r = 0; r < R; ++r) plain += cat("            a", r, "[l] = ", n.fma, "(w", r, ", x[l], a", r, "[l]);\n");
+  plain += "          }\n        }\n";
+  for (int64_t r = 0; r < R; ++r)
+    plain += cat("        for (int64_t l = 0; l < ", W, "; ++l) ", acc, "[", r * EP, " + d0 + l] = a", r, "[l];\n");
+  if (intrinsics(a)) {
+    s += "#ifdef __AVX2__\n        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;\n";
+    s += cat("        for (int64_t j = 0; j < n8; ++j) {\n          const __m256 x = _mm256_loadu_ps(", rows, " + j * ", EP, " + d0);\n");
+    for (int64_t r = 0; r < R; ++r)
+      s += cat("          a", r, " = _mm256_fmadd_ps(_mm256_broadcast_ss(", w, " + j * ", R, " + ", r, "), x, a", r, ");\n");
+    s += "        }\n";
+    for (int64_t r = 0; r < R; ++r) s += cat("        _mm256_storeu_ps(", acc, " + ", r * EP, " + d0, a", r, ");\n");
+    s += "#else\n" + plain + "#endif\n";
+  } else {
+    s += plain;
+  }
+  return s + "      }\n";
 }
 
-// acc[j * EP + d] += sum over the block's rows r of w[r * SP + j] * rows[r * EP + d], j < n8. Even
-// and odd rows sum in two chains, so a vector's multiply-adds are not all waiting on each other.
+// acc[j * EP + d] += sum over the block's rows r of w[j * R + r] * rows[r * EP + d], j < n8. The
+// AVX2 tile is 4 positions by 2 vectors of dims (8 accumulators, 2 loads and 4 broadcasts a row),
+// a last odd vector of dims 4 by 1; the plain loops sum even and odd rows in two chains, so a
+// vector's multiply-adds are not all waiting on each other.
 std::string outer_products(const Names& n, const AttentionSpec& a, const char* acc, const char* w, const char* rows) {
-  int64_t SP = padded(a.S), EP = padded(a.E);
-  std::string s = cat("      for (int64_t j = 0; j < n8; ++j) {\n        ", n.t, "* restrict aj = ", acc, " + j * ", EP, ";\n");
-  for (int64_t r = 0; r < R; ++r) s += cat("        const ", n.t, " w", r, " = ", w, "[", r * SP, " + j];\n");
-  s += cat("        #pragma omp simd\n        for (int64_t d = 0; d < ", EP, "; ++d) {\n          ", n.t, " x = aj[d], y = w1 * ",
-           rows, "[", EP, " + d];\n");
+  int64_t EP = padded(a.E);
+  std::string plain = cat("      for (int64_t j = 0; j < n8; ++j) {\n        ", n.t, "* restrict aj = ", acc, " + j * ", EP, ";\n");
+  for (int64_t r = 0; r < R; ++r) plain += cat("        const ", n.t, " w", r, " = ", w, "[j * ", R, " + ", r, "];\n");
+  plain += cat("        #pragma omp simd\n        for (int64_t d = 0; d < ", EP, "; ++d) {\n          ", n.t,
+               " x = aj[d], y = w1 * ", rows, "[", EP, " + d];\n");
   for (int64_t r = 0; r < R; ++r)
-    if (r != 1) s += cat("          ", r % 2 ? "y" : "x", " = ", n.fma, "(w", r, ", ", rows, "[", r * EP, " + d], ", r % 2 ? "y" : "x", ");\n");
-  s += "          aj[d] = x + y;\n        }\n      }\n";
-  return s;
+    if (r != 1)
+      plain += cat("          ", r % 2 ? "y" : "x", " = ", n.fma, "(w", r, ", ", rows, "[", r * EP, " + d], ", r % 2 ? "y" : "x", ");\n");
+  plain += "          aj[d] = x + y;\n        }\n      }\n";
+  if (!intrinsics(a)) return plain;
+  // one tile: positions j0..j0+3 by `vectors` vectors of dims from d0
+  auto tile = [&](const std::string& d0, int vectors) {
+    std::string t;
+    for (int j = 0; j < 4; ++j)
+      for (int v = 0; v < vectors; ++v)
+        t += cat("          __m256 a", j, v, " = _mm256_loadu_ps(", acc, " + (j0 + ", j, ") * ", EP, " + ", d0, " + ", 8 * v, ");\n");
+    t += cat("          for (int64_t r = 0; r < ", R, "; ++r) {\n");
+    for (int v = 0; v < vectors; ++v)
+      t += cat("            const __m256 x", v, " = _mm256_loadu_ps(", rows, " + r * ", EP, " + ", d0, " + ", 8 * v, ");\n");
+    for (int j = 0; j < 4; ++j) {
+      t += cat("            const __m256 w", j, " = _mm256_broadcast_ss(", w, " + (j0 + ", j, ") * ", R, " + r);\n");
+      for (int v = 0; v < vectors; ++v) t += cat("            a", j, v, " = _mm256_fmadd_ps(w", j, ", x", v, ", a", j, v, ");\n");
+    }
+    t += "          }\n";
+    for (int j = 0; j < 4; ++j)
+      for (int v = 0; v < vectors; ++v)
+        t += cat("          _mm256_storeu_ps(", acc, " + (j0 + ", j, ") * ", EP, " + ", d0, " + ", 8 * v, ", a", j, v, ");\n");
+    return t;
+  };
+  std::string s = "#ifdef __AVX2__\n      for (int64_t j0 = 0; j0 < n8; j0 += 4) {\n";
+  if (EP >= 16) s += cat("        for (int64_t d0 = 0; d0 + 16 <= ", EP, "; d0 += 16) {\n", tile("d0", 2), "        }\n");
+  if (EP % 16) s += cat("        {\n", tile(cat(EP - 8), 1), "        }\n");
+  return s + "      }\n#else\n" + plain + "#endif\n";
 }
 
 }  // namespace
@@ -208,28 +281,32 @@ KernelSource attention_forward(const AttentionSpec& a) {
   src += cat("  ", n.t, "* restrict out = (", n.t, "*)data[3];\n");
   src += cat("  ", n.t, "* restrict lse = (", n.t, "*)data[4];\n");
   for (size_t q = 0; q < 3; ++q) src += stride_locals(q, 4 * q, 4);
-  // scratch: k transposed, v by rows, the block's scores, queries and outputs
-  int64_t kt = 0, vr = SP * E, sc = vr + SP * EP, qr = sc + R * SP, orow = qr + R * EP, total = orow + R * EP;
+  // scratch: k and v by rows, the block's scores (rows in lanes), queries by rows and transposed,
+  // outputs
+  int64_t kr = 0, vr = SP * EP, sc = vr + SP * EP, qr = sc + SP * R, qt = qr + R * EP, orow = qt + EP * R, total = orow + R * EP;
   src += cat("  ", n.t, "* scratch = (", n.t, "*)malloc(sizeof(", n.t, ") * ", total, ");\n  if (!scratch) abort();\n");
-  src += cat("  ", n.t, "* restrict kt = scratch + ", kt, ";\n  ", n.t, "* restrict vr = scratch + ", vr, ";\n  ", n.t,
-             "* restrict s = scratch + ", sc, ";\n  ", n.t, "* restrict q = scratch + ", qr, ";\n  ", n.t,
-             "* restrict o = scratch + ", orow, ";\n");
+  for (auto [name, off] : std::vector<std::pair<const char*, int64_t>>{{"kr", kr}, {"vr", vr}, {"s", sc}, {"q", qr}, {"qt", qt}, {"o", orow}})
+    src += cat("  ", n.t, "* restrict ", name, " = scratch + ", off, ";\n");
   src += "  for (int64_t head = begin; head < end; ++head) {\n";
   src += cat("    const int64_t b = head / ", H, ", h = head % ", H, ";\n");
-  src += load_head(1, "kt", S, E, true);
-  src += load_head(2, "vr", S, E, false);
+  src += load_head(1, "kr", S, E);
+  src += load_head(2, "vr", S, E);
   src += cat("    for (int64_t i0 = 0; i0 < ", L, "; i0 += ", R, ") {\n");
   src += block_length(a);
   src += load_rows(0, "q", L, E);
-  src += products(n, a, "s", "q", "kt", scale, true);
-  // softmax of each row; its log-sum-exp
-  src += cat("      ", n.t, " inv[", R, "];\n");
-  src += cat("      for (int64_t r = 0; r < ", R, "; ++r) {\n        ", n.t, "* restrict sr = s + r * ", SP, ";\n");
-  src += cat("        ", n.t, " m = -INFINITY;\n        #pragma omp simd reduction(max:m)\n        for (int64_t j = 0; j < n8; ++j) m = sr[j] > m ? sr[j] : m;\n");
-  src += cat("        ", n.t, " total = 0;\n        #pragma omp simd reduction(+:total)\n");
-  src += cat("        for (int64_t j = 0; j < n8; ++j) {\n          sr[j] = ", n.exp, "(sr[j] - m);\n          total += sr[j];\n        }\n");
-  src += "        inv[r] = 1 / total;\n";
-  src += cat("        if (i0 + r < ", L, ") lse[(b * ", H, " + h) * ", L, " + i0 + r] = m + ", n.log, "(total);\n      }\n");
+  src += transpose_rows(a, "qt", "q");
+  src += products(n, a, "s", "qt", "kr", scale, true);
+  // softmax of the block's rows, lane r for row r; the log-sum-exps
+  src += cat("      ", n.t, " m[", R, "], total[", R, "], inv[", R, "], ls[", R, "];\n");
+  src += cat("      #pragma omp simd\n      for (int64_t l = 0; l < ", R, "; ++l) {\n        m[l] = s[l];\n        total[l] = 0;\n      }\n");
+  src += cat("      for (int64_t j = 1; j < n8; ++j)\n        #pragma omp simd\n        for (int64_t l = 0; l < ", R,
+             "; ++l) m[l] = s[j * ", R, " + l] > m[l] ? s[j * ", R, " + l] : m[l];\n");
+  src += cat("      for (int64_t j = 0; j < n8; ++j)\n        #pragma omp simd\n        for (int64_t l = 0; l < ", R, "; ++l) {\n");
+  src += cat("          const ", n.t, " e = ", n.exp, "(s[j * ", R, " + l] - m[l]);\n          s[j * ", R,
+             " + l] = e;\n          total[l] += e;\n        }\n");
+  src += cat("      #pragma omp simd\n      for (int64_t l = 0; l < ", R, "; ++l) {\n        inv[l] = 1 / total[l];\n        ls[l] = m[l] + ",
+             n.log, "(total[l]);\n      }\n");
+  src += cat("      for (int64_t r = 0; r < ", R, " && i0 + r < ", L, "; ++r) lse[(b * ", H, " + h) * ", L, " + i0 + r] = ls[r];\n");
   src += weighted_rows(n, a, "o", "s", "vr");
   src += cat("      for (int64_t r = 0; r < ", R, " && i0 + r < ", L, "; ++r) {\n");
   src += cat("        ", n.t, "* restrict dst = out + ((b * ", L, " + i0 + r) * ", H, " + h) * ", E, ";\n");
@@ -272,19 +349,19 @@ KernelSource attention_backward(const AttentionSpec& a) {
   }
   for (size_t q = 0; q < 5; ++q) src += stride_locals(q, 4 * q, 4);
   src += stride_locals(5, 20, 3);
-  // scratch: k and v transposed, k by rows, dk and dv accumulators (by rows), the block's
-  // probabilities and score gradients, queries, output gradients, outputs and query gradients
-  int64_t kt = 0, vt = SP * E, kr = 2 * SP * E, dk = kr + SP * EP, dv = dk + SP * EP, p = dv + SP * EP, ds = p + R * SP,
-          qr = ds + R * SP, gr = qr + R * EP, orow = gr + R * EP, dq = orow + R * EP, total = dq + R * EP;
+  // scratch: k and v by rows, dk and dv accumulators (by rows), the block's probabilities and
+  // score gradients (rows in lanes), queries and output gradients by rows and transposed, outputs
+  // and query gradients by rows
+  int64_t kr = 0, vr = SP * EP, dk = 2 * SP * EP, dv = 3 * SP * EP, p = 4 * SP * EP, ds = p + SP * R, qr = ds + SP * R, qt = qr + R * EP,
+          gr = qt + EP * R, gt = gr + R * EP, orow = gt + EP * R, dq = orow + R * EP, total = dq + R * EP;
   src += cat("  ", n.t, "* scratch = (", n.t, "*)malloc(sizeof(", n.t, ") * ", total, ");\n  if (!scratch) abort();\n");
-  for (auto [name, off] : std::vector<std::pair<const char*, int64_t>>{
-           {"kt", kt}, {"vt", vt}, {"kr", kr}, {"dk", dk}, {"dv", dv}, {"p", p}, {"ds", ds}, {"q", qr}, {"g", gr}, {"o", orow}, {"dq", dq}})
+  for (auto [name, off] : std::vector<std::pair<const char*, int64_t>>{{"kr", kr}, {"vr", vr}, {"dk", dk}, {"dv", dv}, {"p", p}, {"ds", ds},
+                                                                       {"q", qr}, {"qt", qt}, {"g", gr}, {"gt", gt}, {"o", orow}, {"dq", dq}})
     src += cat("  ", n.t, "* restrict ", name, " = scratch + ", off, ";\n");
   src += "  for (int64_t head = begin; head < end; ++head) {\n";
   src += cat("    const int64_t b = head / ", H, ", h = head % ", H, ";\n");
-  src += load_head(2, "kt", S, E, true);
-  src += load_head(3, "vt", S, E, true);
-  src += load_head(2, "kr", S, E, false);
+  src += load_head(2, "kr", S, E);
+  src += load_head(3, "vr", S, E);
   src += cat("    memset(dk, 0, sizeof(", n.t, ") * ", 2 * SP * EP, ");\n");  // dk and dv
   src += cat("    for (int64_t i0 = 0; i0 < ", L, "; i0 += ", R, ") {\n");
   src += block_length(a);
@@ -294,19 +371,21 @@ KernelSource attention_backward(const AttentionSpec& a) {
   // rows past L (the last block's clamped copies) take no part: their gradient is zero
   src += cat("      for (int64_t r = 0; r < ", R, "; ++r)\n        if (i0 + r >= ", L, ")\n          for (int64_t d = 0; d < ", E,
              "; ++d) g[r * ", EP, " + d] = 0;\n");
-  src += products(n, a, "p", "q", "kt", scale, true);
-  // p = exp(s - lse); D_r = g_r . o_r
-  src += cat("      ", n.t, " di[", R, "];\n");
+  src += transpose_rows(a, "qt", "q");
+  src += transpose_rows(a, "gt", "g");
+  src += products(n, a, "p", "qt", "kr", scale, true);
+  // p = exp(s - lse), lane r for row r; D_r = g_r . o_r
+  src += cat("      ", n.t, " li[", R, "], di[", R, "];\n");
   src += cat("      for (int64_t r = 0; r < ", R, "; ++r) {\n        const int64_t i = i0 + r < ", L, " ? i0 + r : ", L - 1, ";\n");
-  src += cat("        const ", n.t, " li = in5[b * s5_0 + h * s5_1 + i * s5_2];\n");
-  src += cat("        ", n.t, "* restrict pr = p + r * ", SP, ";\n");
-  src += cat("        #pragma omp simd\n        for (int64_t j = 0; j < n8; ++j) pr[j] = ", n.exp, "(pr[j] - li);\n");
+  src += "        li[r] = in5[b * s5_0 + h * s5_1 + i * s5_2];\n";
   src += cat("        ", n.t, " acc = 0;\n        #pragma omp simd reduction(+:acc)\n        for (int64_t d = 0; d < ", E,
              "; ++d) acc += g[r * ", EP, " + d] * o[r * ", EP, " + d];\n        di[r] = acc;\n      }\n");
+  src += cat("      for (int64_t j = 0; j < n8; ++j)\n        #pragma omp simd\n        for (int64_t l = 0; l < ", R, "; ++l) p[j * ", R,
+             " + l] = ", n.exp, "(p[j * ", R, " + l] - li[l]);\n");
   // dp = g v^T, then ds = p (dp - D) scale
-  src += products(n, a, "ds", "g", "vt", "", false);
-  src += cat("      for (int64_t r = 0; r < ", R, "; ++r)\n        #pragma omp simd\n        for (int64_t j = 0; j < n8; ++j) ds[r * ",
-             SP, " + j] = p[r * ", SP, " + j] * (ds[r * ", SP, " + j] - di[r]) * ", scale, ";\n");
+  src += products(n, a, "ds", "gt", "vr", "", false);
+  src += cat("      for (int64_t j = 0; j < n8; ++j)\n        #pragma omp simd\n        for (int64_t l = 0; l < ", R, "; ++l) ds[j * ", R,
+             " + l] = p[j * ", R, " + l] * (ds[j * ", R, " + l] - di[l]) * ", scale, ";\n");
   // dq = ds k; dk += ds^T q; dv += p^T g
   src += weighted_rows(n, a, "dq", "ds", "kr");
   src += outer_products(n, a, "dk", "ds", "q");
