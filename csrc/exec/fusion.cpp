@@ -1,6 +1,7 @@
 // Fusion partitioning: the calls a fusion executor claimed become maximal acyclic regions.
 #include <algorithm>
 #include <functional>
+#include <optional>
 #include <queue>
 #include <unordered_map>
 #include <unordered_set>
@@ -259,22 +260,6 @@ Trace partition_fusions(const Trace& t, const std::vector<Executor>& executors) 
     region.loc = region.subsymbols.front().loc;
     return region;
   };
-  // Where the executor cannot compile a region whole, it is cut, in order, into the longest
-  // pieces it accepts; each piece reads only what earlier pieces or calls computed.
-  auto pieces = [&](const Executor& ex, const std::vector<size_t>& members) {
-    std::vector<std::vector<size_t>> out;
-    if (!ex.region_checker) return std::vector<std::vector<size_t>>{members};
-    for (size_t i : members) {
-      if (!out.empty()) {
-        out.back().push_back(i);
-        if (ex.region_checker(make_region(out.back()))) continue;
-        out.back().pop_back();
-      }
-      out.push_back({i});
-    }
-    return out;
-  };
-
   // A philox draw counts twice: ten rounds of integer math per element, whose unfused form (the
   // reference's torch integer ops) is far slower than a kernel of its own, even a lone one.
   auto computing_prims = [&](const std::vector<size_t>& piece) {
@@ -293,6 +278,7 @@ Trace partition_fusions(const Trace& t, const std::vector<Executor>& executors) 
   auto split_trailing_views = [&](const std::vector<size_t>& piece) {
     std::unordered_set<size_t> in_piece(piece.begin(), piece.end()), moved;
     for (auto it = piece.rbegin(); it != piece.rend(); ++it) {
+      if (generator[*it]) continue;  // copies of it inside the region may read it
       const std::string& name = detail::original_of(*bsyms[*it].sym)->name();
       if (name != "prims.reshape" && name != "prims.permute" && name != "prims.expand") continue;
       bool only_outside = true;
@@ -305,6 +291,66 @@ Trace partition_fusions(const Trace& t, const std::vector<Executor>& executors) 
     for (size_t i : piece) (moved.count(i) ? split.second : split.first).push_back(i);
     if (computing_prims(split.first) == 0) return std::make_pair(piece, std::vector<size_t>{});
     return split;
+  };
+
+  // Reductions at a region's edge (no other member reads them: a bias gradient's column sum) that
+  // the executor cannot compile with the rest leave it and run after it. Gives the members to keep
+  // (the rest and the leaves that fit) and the leaves left out, or nothing when the rest does not
+  // fit either. `accepts` checks a member list.
+  auto without_misfit_leaves = [&](const std::vector<size_t>& members, const auto& accepts)
+      -> std::optional<std::pair<std::vector<size_t>, std::vector<size_t>>> {
+    std::unordered_set<const ValueNode*> read_inside;
+    for (size_t i : members)
+      for (const auto& p : bsyms[i].input_proxies()) read_inside.insert(p.node());
+    std::vector<size_t> rest, leaves;
+    for (size_t i : members) {
+      bool leaf = detail::original_of(*bsyms[i].sym)->fusion() == FusionClass::Reduction;
+      for (const auto& p : bsyms[i].output_proxies()) leaf = leaf && !read_inside.count(p.node());
+      (leaf ? leaves : rest).push_back(i);
+    }
+    if (leaves.empty() || rest.empty() || !accepts(rest)) return std::nullopt;
+    std::vector<size_t> left_out;
+    for (size_t leaf : leaves) {
+      std::vector<size_t> with = rest;
+      with.insert(std::upper_bound(with.begin(), with.end(), leaf), leaf);
+      if (accepts(with)) rest = std::move(with);
+      else left_out.push_back(leaf);
+    }
+    return std::make_pair(std::move(rest), std::move(left_out));
+  };
+  // Where the executor cannot compile a region whole, it is cut, in order, into the longest
+  // pieces it accepts; each piece reads only what earlier pieces or calls computed. Where leaving
+  // out the reductions at its edge that do not fit (above) needs fewer pieces, those run after.
+  auto pieces = [&](const Executor& ex, const std::vector<size_t>& members) {
+    if (!ex.region_checker) return std::vector<std::vector<size_t>>{members};
+    auto plain = [&](const std::vector<size_t>& m) { return ex.region_checker(make_region(m)); };
+    auto in_order = [&](const std::vector<size_t>& m, const auto& accepts) {
+      std::vector<std::vector<size_t>> out;
+      for (size_t i : m) {
+        if (!out.empty()) {
+          out.back().push_back(i);
+          if (accepts(out.back())) continue;
+          out.back().pop_back();
+        }
+        out.push_back({i});
+      }
+      return out;
+    };
+    std::vector<std::vector<size_t>> out = in_order(members, plain);
+    if (out.size() == 1) return out;
+    // with its trailing views run after it (as emitted below) or kept inside
+    auto accepts = [&](const std::vector<size_t>& m) {
+      auto [inside, after] = split_trailing_views(m);
+      return ex.region_checker(make_region(inside)) || (!after.empty() && ex.region_checker(make_region(m)));
+    };
+    if (auto fit = without_misfit_leaves(members, accepts)) {
+      std::vector<std::vector<size_t>> cut = in_order(fit->first, accepts);
+      if (cut.size() < out.size()) {
+        for (size_t leaf : fit->second) cut.push_back({leaf});
+        return cut;
+      }
+    }
+    return out;
   };
 
   // Regions the greedy pass above left apart that can run as one kernel: a region reading another
@@ -355,8 +401,11 @@ Trace partition_fusions(const Trace& t, const std::vector<Executor>& executors) 
       for (size_t i : both)
         if (!generator[i] || needed_outside[i]) kept.push_back(i);
       if (kept.empty()) return true;
-      auto [inside, after] = split_trailing_views(kept);
-      return X.ex->region_checker(make_region(inside));
+      auto accepts = [&](const std::vector<size_t>& m) {
+        auto [inside, after] = split_trailing_views(m);
+        return X.ex->region_checker(make_region(inside));
+      };
+      return accepts(kept) || without_misfit_leaves(kept, accepts).has_value();
     };
     auto rename = [&](GroupSet& set, int from, int to) {
       if (!contains(set, from)) return;

@@ -449,3 +449,90 @@ def test_full_is_computed_in_the_kernel():
     torch.testing.assert_close(jf(x), f(x))
     text = str(thunder.last_traces(jf)[-1])
     assert "prims.full" in text and "torch.full" not in text.split("cpu_fusion")[0]
+
+
+def gelu_backward_with_bias_grad(x, g):
+    d = g * (0.5 * (1 + torch.erf(x * 0.7071067811865476)) + x * torch.exp(-0.5 * x * x) * 0.3989422804014327)
+    return F.gelu(x), d, d.sum((0, 1)), g.sum((0, 1))
+
+
+def layer_norm_backward_with_weight_grads(x, w, gy):
+    xh = (x - x.mean(-1, keepdim=True)) * torch.rsqrt(x.var(-1, unbiased=False, keepdim=True) + 1e-5)
+    return xh * w, (gy * xh).sum((0, 1)), gy.sum((0, 1))
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_column_sums_in_an_elementwise_kernel(dtype):
+    # a bias's gradient summed while the kernel computes it, not by a second pass over it
+    x, g = torch.randn(6, 50, 48, dtype=dtype), torch.randn(6, 50, 48, dtype=dtype)
+    fused = check(gelu_backward_with_bias_grad, x, g, rtol=1e-5, atol=1e-4)
+    assert "thunder_kernel_finish" in cf.kernel_source(fused.region)
+    # strided operands take the other variant
+    xt = torch.randn(6, 48, 50, dtype=dtype).transpose(1, 2)
+    got, want = fused(xt, g), gelu_backward_with_bias_grad(xt, g)
+    for a, b in zip(got, want):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_column_sums_beside_row_reductions(dtype):
+    # a layer norm's weight and bias gradients in the kernel of its row reductions
+    x, w, gy = torch.randn(3, 700, 64, dtype=dtype), torch.randn(64, dtype=dtype), torch.randn(3, 700, 64, dtype=dtype)
+    fused = check(layer_norm_backward_with_weight_grads, x, w, gy, rtol=1e-5, atol=1e-4)
+    assert "thunder_kernel_finish" in cf.kernel_source(fused.region)
+
+
+def test_column_sums_do_not_depend_on_threads():
+    # rows add up in fixed blocks and blocks in order, however threads split them
+    x, g = torch.randn(9, 333, 40), torch.randn(9, 333, 40)
+    fused = cf.fuse(gelu_backward_with_bias_grad, x, g)
+    threads = cf._C.cpu_fusion_threads()
+    try:
+        results = []
+        for n in (1, 2, 3):
+            cf.set_threads(n)
+            results.append(fused(x, g))
+    finally:
+        cf.set_threads(threads)
+    for r in results[1:]:
+        for a, b in zip(r, results[0]):
+            assert torch.equal(a, b)
+
+
+def test_a_sum_the_region_reads_on_is_an_ordinary_reduction():
+    # logsumexp over the leading dim: its sum is read by the log, so it is no column sum
+    x = torch.randn(40, 33)
+    check(lambda x: torch.logsumexp(x, 0) + x.sum(0), x, rtol=1e-5, atol=1e-5)
+
+
+def test_gpt_backward_sums_gradients_in_its_kernels():
+    # bias and layer-norm weight gradients come out of the kernels that compute their operands;
+    # the packed q, k, v bias gradient (another width than the kernels' rows) stays on ATen, and
+    # its layer norm's backward stays one kernel
+    import sys
+
+    import thunder
+
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "models"))
+    from nanogpt import GPT, GPTConfig
+
+    torch.manual_seed(0)
+    model = GPT(GPTConfig(block_size=16, vocab_size=50, n_layer=2, n_head=2, n_embd=32))
+    idx = torch.randint(0, 50, (2, 16))
+    jm = thunder.jit(model)
+    _, loss = jm(idx, idx)
+    loss.backward()
+    got = {n: p.grad.clone() for n, p in model.named_parameters()}
+    model.zero_grad()
+    _, want_loss = model(idx, idx)
+    want_loss.backward()
+    torch.testing.assert_close(loss, want_loss)
+    for n, p in model.named_parameters():
+        torch.testing.assert_close(got[n], p.grad, rtol=1e-4, atol=1e-5)
+    trace = thunder.last_backward_traces(jm)[-1]
+    aten_sums = [b for b in trace.bound_symbols if b.sym.name == "prims.sum"]
+    assert all(b.args[0].shape[-1] == 96 or len(b.args[1]) == 1 for b in aten_sums), str(trace)
+    in_kernels = [s for b in trace.bound_symbols if b.sym.name.startswith("cpu_fusion") for s in b.subsymbols
+                  if s.sym.name == "prims.sum" and len(s.args[1]) == 2]
+    # per block: two biases of the MLP, the attention projection's bias, two norms' weights and biases
+    assert len(in_kernels) >= 2 * 7, str(trace)

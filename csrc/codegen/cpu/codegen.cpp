@@ -528,7 +528,47 @@ struct Plan {
   Shape red_shape;
   std::vector<int64_t> red_dims;
   bool has_views = false;  // expand, permute or slice: the contiguous variant keeps dims
+  // column sums (is_column_sum): each a region output, over operands of one shape [..., C] that is
+  // the domain (elementwise regions) or the row reductions' operand (which then reduce its last
+  // dim only). Rows accumulate by blocks of `block_rows` into a scratch row of `width` (the column
+  // sums' C side by side, at `column_offsets`) per block; thunder_kernel_finish adds the blocks up
+  // in order, so the sums do not depend on how threads split the blocks.
+  std::vector<const BoundSymbol*> column_sums;
+  std::vector<size_t> column_outputs;  // their indices in outputs
+  std::vector<int64_t> column_offsets;
+  Shape column_shape;
+  int64_t rows = 0, block_rows = 0, blocks = 0, width = 0;
+  bool is_column_output(size_t k) const {
+    return std::find(column_outputs.begin(), column_outputs.end(), k) != column_outputs.end();
+  }
 };
+
+void plan_column_sums(Plan& p) {
+  const BoundSymbol& first = *p.column_sums.front();
+  p.column_shape = first.args[0].shape();
+  const int64_t C = p.column_shape.back();
+  for (const BoundSymbol* b : p.column_sums) {
+    if (b->args[0].shape() != p.column_shape || b->output.dtype() != first.output.dtype())
+      throw Unsupported{"column sums of different shapes or dtypes"};
+    size_t k = 0;
+    while (k < p.outputs.size() && p.outputs[k].node() != b->output.node()) ++k;
+    if (k == p.outputs.size()) throw Unsupported{"a column sum nothing reads"};
+    p.column_outputs.push_back(k);
+    p.column_offsets.push_back(p.width);
+    p.width += C;
+  }
+  if (p.first_reduction) {
+    if (p.red_shape != p.column_shape || p.red_dims != std::vector<int64_t>{static_cast<int64_t>(p.red_shape.size()) - 1})
+      throw Unsupported{"column sums beside reductions of other dims"};
+  } else {
+    for (size_t k = 0; k < p.outputs.size(); ++k)
+      if (!p.is_column_output(k) && numel(p.outputs[k].shape()) != numel(p.column_shape))
+        throw Unsupported{"elementwise outputs of other sizes than the column sums' operand"};
+  }
+  p.rows = numel(p.column_shape) / C;
+  p.block_rows = std::max<int64_t>(1, (p.rows + 63) / 64);  // at most 64 blocks
+  p.blocks = (p.rows + p.block_rows - 1) / p.block_rows;
+}
 
 Plan plan(const BoundSymbol& region) {
   Plan p;
@@ -541,11 +581,21 @@ Plan plan(const BoundSymbol& region) {
     p.outputs.push_back(v);
   });
   if (p.outputs.empty()) throw Unsupported{"a region without outputs"};
+  // a sum over all dims but the last that only the region's caller reads is a column sum; one
+  // that the region reads on is an ordinary reduction
+  std::set<const ValueNode*> read_inside;
+  for (const auto& b : region.subsymbols)
+    for (const auto& a : b.input_proxies()) read_inside.insert(a.node());
+  std::vector<const BoundSymbol*> column_sums;
   for (const auto& b : region.subsymbols) {
     if (!can_fuse(b)) throw Unsupported{cat(b.sym->name(), " is not fusible for its operands")};
     std::string name = prim_name(b);
     if (name == "expand" || name == "permute" || name == "slice") p.has_views = true;
     if (!kReductions.count(name)) continue;
+    if (is_column_sum(b) && !read_inside.count(b.output.node())) {
+      column_sums.push_back(&b);
+      continue;
+    }
     std::vector<int64_t> dims;
     for (const auto& d : b.args[1].items()) dims.push_back(d.as_int());
     if (!p.first_reduction) {
@@ -556,6 +606,14 @@ Plan plan(const BoundSymbol& region) {
       throw Unsupported{"reductions over different shapes or dims"};
     }
   }
+  for (const BoundSymbol* b : column_sums) {
+    std::vector<int64_t> dims;
+    for (const auto& d : b->args[1].items()) dims.push_back(d.as_int());
+    // beside ordinary reductions of the same dims it is one of them
+    if (p.first_reduction && b->args[0].shape() == p.red_shape && dims == p.red_dims) continue;
+    p.column_sums.push_back(b);
+  }
+  if (!p.column_sums.empty()) plan_column_sums(p);
   return p;
 }
 
@@ -598,17 +656,30 @@ std::string Variant::generate() {
   for (size_t k = 0; k < p.outputs.size(); ++k)
     lines.push_back(cat("  ", storage_type(p.outputs[k].dtype()), "* restrict out", k, " = (",
                         storage_type(p.outputs[k].dtype()), "*)data[", slot++, "];"));
+  // column sums: the current block's partial sums, column_pointers(<row>) declares them
+  std::string column_type = p.column_sums.empty() ? "" : ctype(p.column_sums.front()->output.dtype());
+  if (!p.column_sums.empty())
+    lines.push_back(cat("  ", column_type, "* restrict part = (", column_type, "*)data[", slot++, "];"));
+  auto column_pointers = [&](std::vector<std::string>& into, const std::string& row) {
+    for (size_t j = 0; j < p.column_sums.size(); ++j)
+      into.push_back(cat("  ", column_type, "* restrict col", j, " = part + (", row, " / ", p.block_rows, ") * ", p.width,
+                         " + ", p.column_offsets[j], ";"));
+  };
   size_t stride_line = lines.size();
 
   std::vector<std::string> body;  // the outer loop
   if (!p.first_reduction) {
     // elementwise: rows of the domain's last dim
-    Shape dom = p.outputs[0].shape();
-    for (const auto& o : p.outputs)
-      if (o.shape().size() > dom.size()) dom = o.shape();
-    for (const auto& o : p.outputs)
-      if (numel(o.shape()) != numel(dom)) throw Unsupported{"elementwise outputs of different sizes"};
-    if (contiguous_ && !p.has_views) dom = {numel(dom)};
+    // the domain: the outputs' shape, or with column sums their operand's (whose last dim is
+    // the column index; plan_column_sums checked the other outputs' sizes)
+    Shape dom = p.column_sums.empty() ? p.outputs[0].shape() : p.column_shape;
+    if (p.column_sums.empty()) {
+      for (const auto& o : p.outputs)
+        if (o.shape().size() > dom.size()) dom = o.shape();
+      for (const auto& o : p.outputs)
+        if (numel(o.shape()) != numel(dom)) throw Unsupported{"elementwise outputs of different sizes"};
+    }
+    if (contiguous_ && !p.has_views) dom = p.column_sums.empty() ? Shape{numel(dom)} : Shape{p.rows, dom.back()};
     if (dom.empty()) dom = {1};
     int64_t n = static_cast<int64_t>(dom.size()), last = dom.back();
     Tuple t;
@@ -625,6 +696,7 @@ std::string Variant::generate() {
         stride *= dom[k];
       }
       for (auto& d : decl) body.push_back(d);
+      column_pointers(body, "row");
     } else {
       body.push_back("  const int64_t first = i;");
     }
@@ -634,9 +706,15 @@ std::string Variant::generate() {
     std::vector<std::string> loop;
     inner_ = &loop;
     for (size_t k = 0; k < p.outputs.size(); ++k) {
+      if (p.is_column_output(k)) continue;
       Tuple u = reshape_map(t, dom, p.outputs[k].shape());
       Result r = eval(p.outputs[k], u);
       loop.push_back(store(p.outputs[k].meta(), k, u, r.name));
+    }
+    for (size_t j = 0; j < p.column_sums.size(); ++j) {
+      const Value& x = p.column_sums[j]->args[0];
+      Result r = eval(x, reshape_map(t, dom, x.shape()));
+      loop.push_back(cat("col", j, "[", jv, "] += ", r.name, ";"));
     }
     for (auto& l : outer_) body.push_back("  " + l);
     body.push_back("  #pragma GCC ivdep");
@@ -707,11 +785,13 @@ std::string Variant::generate() {
 
     body.push_back("for (int64_t o = begin; o < end; ++o) {");
     for (auto& d : outer_decl) body.push_back("  " + d);
+    column_pointers(body, "o");
     std::vector<std::string> loop;
     int64_t full = numel(s), part = numel(outer_shape);
     std::vector<size_t> full_outputs;
     for (size_t k = 0; k < p.outputs.size(); ++k) {
       int64_t n = numel(p.outputs[k].shape());
+      if (p.is_column_output(k)) continue;
       if (n == full) {
         full_outputs.push_back(k);
       } else if (n == part) {
@@ -725,11 +805,17 @@ std::string Variant::generate() {
     }
     // every reduction is computed even where only another one's result is used
     for (const auto& b : region_.subsymbols)
-      if (kReductions.count(prim_name(b))) reduce(b);
-    if (!full_outputs.empty()) {
+      if (kReductions.count(prim_name(b)) && std::find(p.column_sums.begin(), p.column_sums.end(), &b) == p.column_sums.end())
+        reduce(b);
+    const bool final_loop = !full_outputs.empty() || !p.column_sums.empty();
+    if (final_loop) {
       inner_ = &loop;
       memo_inner_.clear();
       loop_id_ = next_loop_++;
+      for (size_t j = 0; j < p.column_sums.size(); ++j) {
+        Result r = eval(p.column_sums[j]->args[0], red_tuple_);
+        loop.push_back(cat("col", j, "[", red_lin_, "] += ", r.name, ";"));
+      }
       for (size_t k : full_outputs) {
         // a reshape of a value of the operand's shape is stored from that value at the operand's
         // index (the same row-major offset): read through the reshape, the reductions' results
@@ -761,7 +847,7 @@ std::string Variant::generate() {
         start = end + 1;
       }
     }
-    if (!full_outputs.empty()) {
+    if (final_loop) {
       std::string fo = final_open;
       size_t start = 0;
       while (start <= fo.size()) {
@@ -797,6 +883,33 @@ std::string Variant::generate() {
   return join(lines, "\n") + "\n";
 }
 
+// The start of thunder_kernel for a region with column sums: zero the partial sums of blocks
+// [begin, end), then turn them into rows (row kernels) or elements.
+std::string column_sum_entry(const Plan& p, const KernelSource& k) {
+  std::string t = ctype(p.column_sums.front()->output.dtype());
+  size_t scratch = k.inputs.size() + k.outputs.size();
+  int64_t unit = p.first_reduction ? p.block_rows : p.block_rows * p.column_shape.back();
+  int64_t total = p.first_reduction ? p.rows : numel(p.column_shape);
+  return cat("  memset((", t, "*)data[", scratch, "] + begin * ", p.width, ", 0, sizeof(", t, ") * (end - begin) * ", p.width,
+             ");\n  begin *= ", unit, ";\n  end = end * ", unit, " < ", total, " ? end * ", unit, " : ", total, ";\n");
+}
+
+// thunder_kernel_finish: each column sum, its blocks' partial sums added in block order.
+std::string column_sum_finish(const Plan& p, const KernelSource& k) {
+  std::string t = ctype(p.column_sums.front()->output.dtype());
+  size_t n_in = k.inputs.size();
+  int64_t C = p.column_shape.back();
+  std::string src = cat("\nvoid thunder_kernel_finish(void* const* data) {\n  const ", t, "* restrict part = (const ", t,
+                        "*)data[", n_in + k.outputs.size(), "];\n");
+  for (size_t j = 0; j < p.column_sums.size(); ++j) {
+    src += cat("  {\n    ", t, "* restrict out = (", t, "*)data[", n_in + p.column_outputs[j], "];\n");
+    src += cat("    for (int64_t c = 0; c < ", C, "; ++c) out[c] = 0;\n");
+    src += cat("    for (int64_t b = 0; b < ", p.blocks, "; ++b)\n      for (int64_t c = 0; c < ", C, "; ++c) out[c] += part[b * ",
+               p.width, " + ", p.column_offsets[j], " + c];\n  }\n");
+  }
+  return src + "}\n";
+}
+
 }  // namespace
 
 KernelSource generate(const BoundSymbol& region) {
@@ -820,7 +933,13 @@ KernelSource generate(const BoundSymbol& region) {
   }
   for (const auto& v : p.inputs) k.inputs.push_back(v.meta());
   for (const auto& v : p.outputs) k.outputs.push_back(v.meta());
-  if (p.first_reduction) {
+  if (!p.column_sums.empty()) {
+    // the parallel range counts blocks of rows; thunder_kernel turns a part of it into rows
+    // (row kernels) or elements
+    k.work = numel(p.column_shape);
+    k.range = p.blocks;
+    k.scratch_bytes = p.blocks * p.width * itemsize(p.column_sums.front()->output.dtype());
+  } else if (p.first_reduction) {
     k.work = numel(p.red_shape);
     Shape outer;
     for (size_t d = 0; d < p.red_shape.size(); ++d)
@@ -869,6 +988,7 @@ KernelSource generate(const BoundSymbol& region) {
   }
   if (k.range == 0 || numel(k.outputs[0].shape) == 0) checks.clear();
   src += "void thunder_kernel(void* const* data, const int64_t* strides, int64_t begin, int64_t end) {\n";
+  if (!p.column_sums.empty()) src += column_sum_entry(p, k);
   if (checks.empty()) {
     src += "  run_contiguous(data, strides, begin, end);\n";
   } else {
@@ -882,6 +1002,7 @@ KernelSource generate(const BoundSymbol& region) {
     size_t b = src.find("\n}\n", a);
     src.erase(a, b + 3 - a + 1);
   }
+  if (!p.column_sums.empty()) src += column_sum_finish(p, k);
   k.source = std::move(src);
   return k;
 }

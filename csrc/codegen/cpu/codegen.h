@@ -31,7 +31,8 @@ bool worth_fusing(const BoundSymbol& bsym);
 /// Why a region (of calls can_fuse accepts) cannot become one kernel, or nullopt when it can.
 /// Regions are supported when all their reductions reduce the same dims of same-shaped operands
 /// and every output has either the reductions' operand size or their result size (elementwise
-/// regions: one size for all outputs).
+/// regions: one size for all outputs); column sums (sums over all dims but the last) may sit beside
+/// them, over operands of that shape, as outputs of the region.
 std::optional<std::string> region_unsupported(const BoundSymbol& region);
 
 /// A generated kernel and what launching it needs.
@@ -45,6 +46,10 @@ struct KernelSource {
   int64_t range = 0;
   /// Elements the kernel visits; callers run it on one thread below a threshold of this.
   int64_t work = 0;
+  /// Bytes of scratch memory the kernel needs (its column sums' partial sums), passed as the data
+  /// pointer after the outputs'; then the range counts blocks of rows, and the kernel has a
+  /// `thunder_kernel_finish(data)` to run once all of the range has run.
+  int64_t scratch_bytes = 0;
 };
 
 /// Generates the kernel for a region; raises a user error (NotImplemented) where

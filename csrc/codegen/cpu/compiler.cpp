@@ -224,7 +224,13 @@ std::shared_ptr<const Kernel> open_verified(const KernelSource& src, const std::
     return nullptr;
   }
   auto parallel = reinterpret_cast<ParallelFn>(dlsym(handle, "thunder_kernel_parallel"));
-  return std::make_shared<const Kernel>(src, fn, handle, parallel);
+  auto finish = reinterpret_cast<FinishFn>(dlsym(handle, "thunder_kernel_finish"));
+  if (src.scratch_bytes > 0 && !finish) {
+    dlclose(handle);
+    *corrupt = true;
+    return nullptr;
+  }
+  return std::make_shared<const Kernel>(src, fn, handle, parallel, finish);
 }
 
 // Compiles into a temporary file, appends the footer, renames into place.
@@ -395,6 +401,22 @@ class Pool {
 }  // namespace
 
 void Kernel::launch(void* const* data, const int64_t* strides) const {
+  if (src_.scratch_bytes > 0) {
+    // the partial sums live in a buffer of the calling thread, passed after the outputs
+    thread_local std::vector<double> scratch;
+    size_t words = static_cast<size_t>((src_.scratch_bytes + 7) / 8);
+    if (scratch.size() < words) scratch.resize(words);
+    size_t n = src_.inputs.size() + src_.outputs.size();
+    std::vector<void*> with(data, data + n);
+    with.push_back(scratch.data());
+    run(with.data(), strides);
+    finish_(with.data());
+    return;
+  }
+  run(data, strides);
+}
+
+void Kernel::run(void* const* data, const int64_t* strides) const {
   int64_t range = src_.range;
   if (range <= 0) return;
   Pool& pool = Pool::get();

@@ -19,12 +19,14 @@ namespace thunder::codegen::cpu {
 using KernelFn = void (*)(void* const* data, const int64_t* strides, int64_t begin, int64_t end);
 /// A kernel's entry point that splits its whole range between `threads` OpenMP threads.
 using ParallelFn = void (*)(void* const* data, const int64_t* strides, int64_t range, int threads);
+/// A kernel's last step after its whole range has run (column sums: adding up partial sums).
+using FinishFn = void (*)(void* const* data);
 
 /// A loaded kernel.
 class Kernel {
  public:
-  Kernel(KernelSource src, KernelFn fn, void* handle, ParallelFn parallel = nullptr)
-      : src_(std::move(src)), fn_(fn), parallel_(parallel), handle_(handle) {}
+  Kernel(KernelSource src, KernelFn fn, void* handle, ParallelFn parallel = nullptr, FinishFn finish = nullptr)
+      : src_(std::move(src)), fn_(fn), parallel_(parallel), finish_(finish), handle_(handle) {}
   Kernel(const Kernel&) = delete;
   Kernel& operator=(const Kernel&) = delete;
 
@@ -32,13 +34,16 @@ class Kernel {
   /// Runs the kernel over its whole range: `data` holds the inputs' then the outputs' data
   /// pointers, `strides` the inputs' strides (elements), concatenated. Large kernels are split
   /// between threads (see set_num_threads): the OpenMP runtime torch loaded where there is one,
-  /// else a pool of our own.
+  /// else a pool of our own. A kernel needing scratch memory gets it here.
   void launch(void* const* data, const int64_t* strides) const;
 
  private:
+  void run(void* const* data, const int64_t* strides) const;
+
   KernelSource src_;
   KernelFn fn_;
   ParallelFn parallel_;  // where kernels run on the process's OpenMP runtime (compiler.cpp)
+  FinishFn finish_;
   void* handle_;  // kept open for the process's life: kernels are shared and cached
 };
 

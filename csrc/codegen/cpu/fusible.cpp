@@ -43,12 +43,25 @@ bool reduces_innermost(const BoundSymbol& b) {
 
 }  // namespace
 
-// The generator's reduction loop walks the reduced dims innermost; over leading dims only (the
-// column sums of a bias's gradient) it strides through memory and does not vectorize, where ATen
-// reduces along rows about ten times faster: the executor leaves those reductions to ATen.
+bool is_column_sum(const BoundSymbol& b) {
+  if (prim_name(b) != "sum" || !b.args.at(0).is_tensor() || !b.args.at(1).is_sequence()) return false;
+  const Value& x = b.args[0];
+  DType t = b.output.dtype();
+  if (x.rank() < 2 || x.shape().back() < 16 || x.dtype() != t || (t != DType::Float32 && t != DType::Float64)) return false;
+  const auto& dims = b.args[1].items();
+  if (static_cast<int64_t>(dims.size()) != x.rank() - 1) return false;
+  for (size_t k = 0; k < dims.size(); ++k)
+    if (!dims[k].is_int() || dims[k].as_int() != static_cast<int64_t>(k)) return false;
+  return true;
+}
+
+// The generator's reduction loop walks the reduced dims innermost; over leading dims only it would
+// stride through memory and not vectorize, where ATen reduces along rows about ten times faster:
+// the executor leaves those reductions to ATen, except column sums, which a kernel accumulates
+// row by row into per-block partial sums (codegen.cpp) while it computes their operand.
 bool worth_fusing(const BoundSymbol& b) {
   if (!can_fuse(b)) return false;
-  return !kReductions.count(b.sym->name().rfind("prims.", 0) == 0 ? b.sym->name().substr(6) : "") || reduces_innermost(b);
+  return !kReductions.count(prim_name(b)) || reduces_innermost(b) || is_column_sum(b);
 }
 
 bool can_fuse(const BoundSymbol& b) {

@@ -66,6 +66,9 @@ extern const std::map<std::string, std::string> kCompare;
 std::string prim_name(const BoundSymbol& b);
 /// Dtypes kernels compute in (all but complex).
 bool supported_dtype(DType t);
+/// Whether `b` is a column sum a kernel can fuse: a float32 or float64 sum over every dim but the
+/// last (the gradient of a bias or a norm's weight), the last dim at least 16 long.
+bool is_column_sum(const BoundSymbol& b);
 
 /// A double as an exact C literal of type `t` (hexadecimal; the value rounded once to float for
 /// "float", as torch rounds a Python number operand of a float32 tensor).
