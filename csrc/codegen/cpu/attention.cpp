@@ -291,6 +291,78 @@ std::string outer_products(const Names& n, const AttentionSpec& a, const char* a
   return s + "#else\n" + plain + "#endif\n";
 }
 
+// Whether the backward takes a head whole (below) rather than block by block: its probabilities
+// and score gradients for every row, and its queries and output gradients by rows, must sit in
+// the core's caches together.
+bool whole_head(const AttentionSpec& a) { return a.L <= 128 && a.S <= 128; }
+
+// out_j = sum over the head's rows i of w[(i / R) * SP * R + j * R + i % R] (row i's weight at
+// position j, in the blocks' own layout) times rows[i * EP + d], for positions j < S, written to
+// out + j * RS (RS apart): dv = p^T g or dk = ds^T q over the whole head, the reduction over all
+// the rows running with the accumulators in registers. Causal: rows before position j's block see
+// none of its keys, so the sum starts there. The AVX2 tile is 6 positions by 2 vectors of dims:
+// 12 accumulators, 2 loads and 6 broadcasts a row (measured: the per-block outer products' 2 by 4
+// tiles, 8 accumulators, ran at 58% of the FMA rate, 8 chains being just enough to cover the
+// latency; these at 66%). A tile may span two blocks of positions: the earlier block's
+// probabilities past its last position read as zeros (never written, the scratch is zeroed). When
+// a position's row is a whole number of vectors the tile stores into the output; otherwise into
+// acc by rows, copied out after.
+std::string head_outer_products(const Names& n, const AttentionSpec& a, const char* acc, const char* w, const char* rows, const char* out,
+                                int64_t RS) {
+  const int64_t LB = padded(a.L) / R, S = a.S, SP = padded(S), E = a.E, EP = padded(E);
+  const std::string first = a.causal ? cat("j0 / ", R) : std::string("0");
+  const std::string copy_out = cat("    for (int64_t j = 0; j < ", S, "; ++j) memcpy(", out, " + j * ", RS, ", ", acc, " + j * ", EP,
+                                   ", sizeof(", n.t, ") * ", E, ");\n");
+  std::string plain = cat("    for (int64_t j0 = 0; j0 < ", SP, "; j0 += 2)\n      for (int64_t d0 = 0; d0 < ", EP, "; d0 += ", W, ") {\n");
+  plain += cat("        ", n.t, " a0[", W, "] = {0}, a1[", W, "] = {0};\n");
+  plain += cat("        for (int64_t ib = ", first, "; ib < ", LB, "; ++ib)\n          for (int64_t r = 0; r < ", R, "; ++r) {\n");
+  plain += cat("            const ", n.t, " w0 = ", w, "[ib * ", SP * R, " + j0 * ", R, " + r], w1 = ", w, "[ib * ", SP * R, " + (j0 + 1) * ",
+               R, " + r];\n");
+  plain += cat("            const ", n.t, "* restrict x = ", rows, " + (ib * ", R, " + r) * ", EP, " + d0;\n");
+  plain += cat("            #pragma omp simd\n            for (int64_t l = 0; l < ", W, "; ++l) {\n              a0[l] = ", n.fma,
+               "(w0, x[l], a0[l]);\n              a1[l] = ", n.fma, "(w1, x[l], a1[l]);\n            }\n          }\n");
+  plain += cat("        for (int64_t l = 0; l < ", W, "; ++l) {\n          ", acc, "[j0 * ", EP, " + d0 + l] = a0[l];\n          ", acc,
+               "[(j0 + 1) * ", EP, " + d0 + l] = a1[l];\n        }\n      }\n");
+  plain += copy_out;
+  if (!intrinsics(a)) return plain;
+  const bool direct = E == EP;
+  // one tile: positions j0..j0+jt-1 from `from` below `to` by `vectors` vectors of dims from d0
+  auto tile = [&](int64_t from, int64_t to, int64_t d0, int jt, int vectors) {
+    std::string t = cat("    for (int64_t j0 = ", from, "; j0 < ", to, "; j0 += ", jt, ") {\n");
+    for (int j = 0; j < jt; ++j)
+      for (int v = 0; v < vectors; ++v) t += cat("      __m256 a", j, "_", v, " = _mm256_setzero_ps();\n");
+    t += cat("      for (int64_t ib = ", first, "; ib < ", LB, "; ++ib) {\n");
+    t += cat("        const float* restrict wb = ", w, " + ib * ", SP * R, " + j0 * ", R, ";\n");
+    t += cat("        const float* restrict xb = ", rows, " + ib * ", R * EP, " + ", d0, ";\n");
+    t += cat("        for (int64_t r = 0; r < ", R, "; ++r) {\n");
+    for (int v = 0; v < vectors; ++v) t += cat("          const __m256 x", v, " = _mm256_loadu_ps(xb + r * ", EP, " + ", 8 * v, ");\n");
+    for (int j = 0; j < jt; ++j) {
+      t += cat("          const __m256 w", j, " = _mm256_broadcast_ss(wb + ", j * R, " + r);\n");
+      for (int v = 0; v < vectors; ++v) t += cat("          a", j, "_", v, " = _mm256_fmadd_ps(w", j, ", x", v, ", a", j, "_", v, ");\n");
+    }
+    t += "        }\n      }\n";
+    for (int j = 0; j < jt; ++j) {
+      // positions past S (padding) are dropped
+      const std::string guard = SP > S ? cat("      if (j0 + ", j, " < ", S, ") {\n") : "";
+      t += guard;
+      for (int v = 0; v < vectors; ++v)
+        t += direct ? cat("        _mm256_storeu_ps(", out, " + (j0 + ", j, ") * ", RS, " + ", d0 + 8 * v, ", a", j, "_", v, ");\n")
+                    : cat("        _mm256_storeu_ps(", acc, " + (j0 + ", j, ") * ", EP, " + ", d0 + 8 * v, ", a", j, "_", v, ");\n");
+      if (!guard.empty()) t += "      }\n";
+    }
+    return t + "    }\n";
+  };
+  std::string s = "#ifdef __AVX2__\n";
+  const int64_t main_end = SP / 6 * 6;
+  for (int64_t d0 = 0; d0 < EP; d0 += 16) {
+    const int vectors = d0 + 16 <= EP ? 2 : 1;
+    if (main_end > 0) s += tile(0, main_end, d0, 6, vectors);
+    if (main_end < SP) s += tile(main_end, SP, d0, static_cast<int>(SP - main_end), vectors);
+  }
+  if (!direct) s += copy_out;
+  return s + "#else\n" + plain + "#endif\n";
+}
+
 }  // namespace
 
 KernelSource attention_forward(const AttentionSpec& a) {
@@ -379,14 +451,21 @@ KernelSource attention_backward(const AttentionSpec& a) {
   }
   for (size_t q = 0; q < 5; ++q) src += stride_locals(q, 4 * q, 4);
   src += stride_locals(5, 20, 3);
-  // scratch: k and v by rows, dk and dv accumulators (by rows), the block's probabilities and
-  // score gradients (rows in lanes), queries and output gradients by rows and transposed, outputs
+  // A head whole (short sequences): every block's probabilities and score gradients are kept, and
+  // the head's queries and output gradients by rows, so dv = p^T g and dk = ds^T q are products
+  // reducing over all L rows afterwards. Otherwise blocks add their outer products into dk and dv.
+  const bool whole = whole_head(a);
+  const int64_t LP = padded(L), PB = whole ? LP * SP : SP * R, QB = whole ? LP * EP : R * EP;
+  // scratch: k and v by rows, dk and dv (by rows), the probabilities and score gradients (rows in
+  // lanes, by blocks), queries and output gradients by rows, the block's transposed, its outputs
   // and query gradients by rows
-  int64_t kr = 0, vr = SP * EP, dk = 2 * SP * EP, dv = 3 * SP * EP, p = 4 * SP * EP, ds = p + SP * R, qr = ds + SP * R, qt = qr + R * EP,
-          gr = qt + EP * R, gt = gr + R * EP, orow = gt + EP * R, dq = orow + R * EP, total = dq + R * EP;
-  src += cat("  ", n.t, "* scratch = (", n.t, "*)malloc(sizeof(", n.t, ") * ", total, ");\n  if (!scratch) abort();\n");
-  for (auto [name, off] : std::vector<std::pair<const char*, int64_t>>{{"kr", kr}, {"vr", vr}, {"dk", dk}, {"dv", dv}, {"p", p}, {"ds", ds},
-                                                                       {"q", qr}, {"qt", qt}, {"g", gr}, {"gt", gt}, {"o", orow}, {"dq", dq}})
+  int64_t kr = 0, vr = SP * EP, dk = 2 * SP * EP, dv = 3 * SP * EP, p = 4 * SP * EP, ds = p + PB, qr = ds + PB, gr = qr + QB, qt = gr + QB,
+          gt = qt + EP * R, orow = gt + EP * R, dq = orow + R * EP, total = dq + R * EP;
+  // zeroed: a block's probabilities past its last position are never written, and a whole head's
+  // tiles of positions may read them (as zeros)
+  src += cat("  ", n.t, "* scratch = (", n.t, "*)calloc(", total, ", sizeof(", n.t, "));\n  if (!scratch) abort();\n");
+  for (auto [name, off] : std::vector<std::pair<const char*, int64_t>>{{"kr", kr}, {"vr", vr}, {"dk", dk}, {"dv", dv}, {"pw", p}, {"dsw", ds},
+                                                                       {"qw", qr}, {"qt", qt}, {"gw", gr}, {"gt", gt}, {"o", orow}, {"dq", dq}})
     src += cat("  ", n.t, "* restrict ", name, " = scratch + ", off, ";\n");
   src += "  for (int64_t head = begin; head < end; ++head) {\n";
   src += cat("    const int64_t b = head / ", H, ", h = head % ", H, ";\n");
@@ -396,8 +475,15 @@ KernelSource attention_backward(const AttentionSpec& a) {
                              {"dv_out", cat("nb * ", S * RS, " + nh * ", E), S, RS}});
   src += load_head(2, "kr", S, E);
   src += load_head(3, "vr", S, E);
-  src += cat("    memset(dk, 0, sizeof(", n.t, ") * ", 2 * SP * EP, ");\n");  // dk and dv
+  if (!whole) src += cat("    memset(dk, 0, sizeof(", n.t, ") * ", 2 * SP * EP, ");\n");  // dk and dv
   src += cat("    for (int64_t i0 = 0; i0 < ", L, "; i0 += ", R, ") {\n");
+  // the block's share of the buffers
+  if (whole)
+    src += cat("      ", n.t, "* const p = pw + i0 * ", SP, ";\n      ", n.t, "* const ds = dsw + i0 * ", SP, ";\n      ", n.t,
+               "* const q = qw + i0 * ", EP, ";\n      ", n.t, "* const g = gw + i0 * ", EP, ";\n");
+  else
+    src += cat("      ", n.t, "* const p = pw;\n      ", n.t, "* const ds = dsw;\n      ", n.t, "* const q = qw;\n      ", n.t,
+               "* const g = gw;\n");
   src += block_length(a);
   src += load_rows(1, "q", L, E);
   src += load_rows(0, "g", L, E);
@@ -420,17 +506,27 @@ KernelSource attention_backward(const AttentionSpec& a) {
   src += products(n, a, "ds", "gt", "vr", "", false);
   src += cat("      for (int64_t j = 0; j < n8; ++j)\n        #pragma omp simd\n        for (int64_t l = 0; l < ", R, "; ++l) ds[j * ", R,
              " + l] = p[j * ", R, " + l] * (ds[j * ", R, " + l] - di[l]) * ", scale, ";\n");
-  // dq = ds k; dk += ds^T q; dv += p^T g
+  // dq = ds k; dk += ds^T q; dv += p^T g (whole heads: after the blocks)
   src += weighted_rows(n, a, "dq", "ds", "kr");
-  src += outer_products(n, a, "dk", "ds", "q");
-  src += outer_products(n, a, "dv", "p", "g");
+  if (!whole) {
+    src += outer_products(n, a, "dk", "ds", "q");
+    src += outer_products(n, a, "dv", "p", "g");
+  }
   src += cat("      for (int64_t r = 0; r < ", R, " && i0 + r < ", L, "; ++r)\n        memcpy(dq_out + (b * ", L, " + i0 + r) * ", RS,
              " + h * ", E, ", dq + r * ", EP, ", sizeof(", n.t, ") * ", E, ");\n");
   src += "    }\n";
-  src += cat("    for (int64_t j = 0; j < ", S, "; ++j) {\n");
-  src += cat("      memcpy(dk_out + (b * ", S, " + j) * ", RS, " + h * ", E, ", dk + j * ", EP, ", sizeof(", n.t, ") * ", E, ");\n");
-  src += cat("      memcpy(dv_out + (b * ", S, " + j) * ", RS, " + h * ", E, ", dv + j * ", EP, ", sizeof(", n.t, ") * ", E, ");\n");
-  src += "    }\n  }\n  free(scratch);\n}\n";
+  if (whole) {
+    src += cat("    ", n.t, "* const dv_head = dv_out + b * ", S * RS, " + h * ", E, ";\n");
+    src += cat("    ", n.t, "* const dk_head = dk_out + b * ", S * RS, " + h * ", E, ";\n");
+    src += head_outer_products(n, a, "dv", "pw", "gw", "dv_head", RS);
+    src += head_outer_products(n, a, "dk", "dsw", "qw", "dk_head", RS);
+  } else {
+    src += cat("    for (int64_t j = 0; j < ", S, "; ++j) {\n");
+    src += cat("      memcpy(dk_out + (b * ", S, " + j) * ", RS, " + h * ", E, ", dk + j * ", EP, ", sizeof(", n.t, ") * ", E, ");\n");
+    src += cat("      memcpy(dv_out + (b * ", S, " + j) * ", RS, " + h * ", E, ", dv + j * ", EP, ", sizeof(", n.t, ") * ", E, ");\n");
+    src += "    }\n";
+  }
+  src += "  }\n  free(scratch);\n}\n";
   k.source = std::move(src);
   return k;
 }
