@@ -363,6 +363,45 @@ std::string head_outer_products(const Names& n, const AttentionSpec& a, const ch
   return s + "#else\n" + plain + "#endif\n";
 }
 
+// out_i = sum over positions j of w[(i / R) * SP * R + j * R + i % R] times k[j * EP + d], for
+// rows i < L, written to out + i * RS: dq = ds k over the whole head, AVX2 only and for head dims
+// of whole vectors (the caller keeps the per-block weighted_rows otherwise). The tile is 6 rows by
+// 2 vectors of dims, 12 accumulators (the per-block tile of 8 rows by one vector has 8, and loads
+// 9 values for 8 multiply-adds), each row's weights read through its own pointer since a tile's
+// rows may span two blocks. Causal: the sum stops at the tile's last row's position (later
+// weights are zero).
+std::string head_weighted_rows(const AttentionSpec& a, const char* w, const char* k, const char* out, int64_t RS) {
+  const int64_t L = a.L, S = a.S, SP = padded(S), EP = padded(a.E);
+  auto tile = [&](int64_t from, int64_t to, int rt, int64_t d0, int vectors) {
+    std::string t = cat("    for (int64_t i0 = ", from, "; i0 < ", to, "; i0 += ", rt, ") {\n");
+    for (int r = 0; r < rt; ++r)
+      t += cat("      const float* restrict w", r, " = ", w, " + (i0 + ", r, ") / ", R, " * ", SP * R, " + (i0 + ", r, ") % ", R, ";\n");
+    const std::string n = a.causal ? cat("i0 + ", rt, " < ", S, " ? i0 + ", rt, " : ", S) : cat(S);
+    t += cat("      const int64_t n = ", n, ";\n");
+    for (int r = 0; r < rt; ++r)
+      for (int v = 0; v < vectors; ++v) t += cat("      __m256 a", r, "_", v, " = _mm256_setzero_ps();\n");
+    t += cat("      for (int64_t j = 0; j < n; ++j) {\n");
+    for (int v = 0; v < vectors; ++v) t += cat("        const __m256 x", v, " = _mm256_loadu_ps(", k, " + j * ", EP, " + ", d0 + 8 * v, ");\n");
+    for (int r = 0; r < rt; ++r) {
+      t += cat("        const __m256 b", r, " = _mm256_broadcast_ss(w", r, " + j * ", R, ");\n");
+      for (int v = 0; v < vectors; ++v) t += cat("        a", r, "_", v, " = _mm256_fmadd_ps(b", r, ", x", v, ", a", r, "_", v, ");\n");
+    }
+    t += "      }\n";
+    for (int r = 0; r < rt; ++r)
+      for (int v = 0; v < vectors; ++v)
+        t += cat("      _mm256_storeu_ps(", out, " + (i0 + ", r, ") * ", RS, " + ", d0 + 8 * v, ", a", r, "_", v, ");\n");
+    return t + "    }\n";
+  };
+  std::string s;
+  const int64_t main_end = L / 6 * 6;
+  for (int64_t d0 = 0; d0 < EP; d0 += 16) {
+    const int vectors = d0 + 16 <= EP ? 2 : 1;
+    if (main_end > 0) s += tile(0, main_end, 6, d0, vectors);
+    if (main_end < L) s += tile(main_end, L, static_cast<int>(L - main_end), d0, vectors);
+  }
+  return s;
+}
+
 }  // namespace
 
 KernelSource attention_forward(const AttentionSpec& a) {
@@ -507,14 +546,21 @@ KernelSource attention_backward(const AttentionSpec& a) {
   src += cat("      for (int64_t j = 0; j < n8; ++j)\n        #pragma omp simd\n        for (int64_t l = 0; l < ", R, "; ++l) ds[j * ", R,
              " + l] = p[j * ", R, " + l] * (ds[j * ", R, " + l] - di[l]) * ", scale, ";\n");
   // dq = ds k; dk += ds^T q; dv += p^T g (whole heads: after the blocks)
+  // (whole heads of whole vectors, AVX2: dq after the blocks too)
+  const bool dq_whole = whole && intrinsics(a) && E == EP;
+  if (dq_whole) src += "#ifndef __AVX2__\n";
   src += weighted_rows(n, a, "dq", "ds", "kr");
+  src += cat("      for (int64_t r = 0; r < ", R, " && i0 + r < ", L, "; ++r)\n        memcpy(dq_out + (b * ", L, " + i0 + r) * ", RS,
+             " + h * ", E, ", dq + r * ", EP, ", sizeof(", n.t, ") * ", E, ");\n");
+  if (dq_whole) src += "#endif\n";
   if (!whole) {
     src += outer_products(n, a, "dk", "ds", "q");
     src += outer_products(n, a, "dv", "p", "g");
   }
-  src += cat("      for (int64_t r = 0; r < ", R, " && i0 + r < ", L, "; ++r)\n        memcpy(dq_out + (b * ", L, " + i0 + r) * ", RS,
-             " + h * ", E, ", dq + r * ", EP, ", sizeof(", n.t, ") * ", E, ");\n");
   src += "    }\n";
+  if (dq_whole)
+    src += cat("#ifdef __AVX2__\n    {\n      float* const dq_head = dq_out + b * ", L * RS, " + h * ", E, ";\n",
+               head_weighted_rows(a, "dsw", "kr", "dq_head", RS), "    }\n#endif\n");
   if (whole) {
     src += cat("    ", n.t, "* const dv_head = dv_out + b * ", S * RS, " + h * ", E, ";\n");
     src += cat("    ", n.t, "* const dk_head = dk_out + b * ", S * RS, " + h * ", E, ";\n");
