@@ -8,6 +8,14 @@
 // products with values (or keys, for dq) broadcast a score over a vector of head dims. A causal
 // block stops at its last row's position. Shapes, strides' meaning, the scale and the causal flag
 // are constants of the source; q, k, v and the gradient may have any strides.
+//
+// The backward keeps a head whole (up to 512 positions): the blocks compute and keep their
+// probabilities p and score gradients ds, then dv = p^T g, dk = ds^T q and dq = ds k run as
+// products over the whole head, each output tile's accumulators in registers for its whole sum
+// and stored straight into the output. The products' speed is the multiply-add's latency and the
+// loads per multiply-add: a tile of 8 accumulators (one per chain the two FMA units need to stay
+// busy at 4 cycles' latency) ran at ~58% of the FMA rate, the 12-accumulator tiles of the
+// whole-head products at ~66%. Summing dk and dv block by block kept only 8 rows in each sum.
 #include "codegen/cpu/attention.h"
 
 #include <cmath>
@@ -291,10 +299,12 @@ std::string outer_products(const Names& n, const AttentionSpec& a, const char* a
   return s + "#else\n" + plain + "#endif\n";
 }
 
-// Whether the backward takes a head whole (below) rather than block by block: its probabilities
-// and score gradients for every row, and its queries and output gradients by rows, must sit in
-// the core's caches together.
-bool whole_head(const AttentionSpec& a) { return a.L <= 128 && a.S <= 128; }
+// Whether the backward takes a head whole (below) rather than block by block: its scratch holds
+// the probabilities and score gradients of every row (2 L S values: 2 MB of float32 at 512 by 512,
+// past the core's L2, yet measured faster than the blocks at 64, 128, 256 and 512 positions,
+// on one thread or two). Longer sequences (which thunder sends to torch's flash kernel) keep the
+// blocks, whose scratch does not grow with L.
+bool whole_head(const AttentionSpec& a) { return a.L <= 512 && a.S <= 512; }
 
 // out_j = sum over the head's rows i of w[(i / R) * SP * R + j * R + i % R] (row i's weight at
 // position j, in the blocks' own layout) times rows[i * EP + d], for positions j < S, written to
@@ -506,6 +516,7 @@ KernelSource attention_backward(const AttentionSpec& a) {
   for (auto [name, off] : std::vector<std::pair<const char*, int64_t>>{{"kr", kr}, {"vr", vr}, {"dk", dk}, {"dv", dv}, {"pw", p}, {"dsw", ds},
                                                                        {"qw", qr}, {"qt", qt}, {"gw", gr}, {"gt", gt}, {"o", orow}, {"dq", dq}})
     src += cat("  ", n.t, "* restrict ", name, " = scratch + ", off, ";\n");
+  src += "  (void)dk;\n  (void)dv;\n  (void)dq;  // unused where the AVX2 tiles store into the outputs\n";
   src += "  for (int64_t head = begin; head < end; ++head) {\n";
   src += cat("    const int64_t b = head / ", H, ", h = head % ", H, ";\n");
   src += prefetch_next_head(H, E, {{0, L}, {1, L}, {2, S}, {3, S}, {4, L}},
