@@ -9,7 +9,7 @@
 // block stops at its last row's position. Shapes, strides' meaning, the scale and the causal flag
 // are constants of the source; q, k, v and the gradient may have any strides.
 //
-// The backward keeps a head whole (up to 512 positions): the blocks compute and keep their
+// The float32 backward keeps a head whole (up to 512 positions): the blocks compute and keep their
 // probabilities p and score gradients ds, then dv = p^T g, dk = ds^T q and dq = ds k run as
 // products over the whole head, each output tile's accumulators in registers for its whole sum
 // and stored straight into the output. The products' speed is the multiply-add's latency and the
@@ -299,12 +299,14 @@ std::string outer_products(const Names& n, const AttentionSpec& a, const char* a
   return s + "#else\n" + plain + "#endif\n";
 }
 
-// Whether the backward takes a head whole (below) rather than block by block: its scratch holds
-// the probabilities and score gradients of every row (2 L S values: 2 MB of float32 at 512 by 512,
-// past the core's L2, yet measured faster than the blocks at 64, 128, 256 and 512 positions,
-// on one thread or two). Longer sequences (which thunder sends to torch's flash kernel) keep the
-// blocks, whose scratch does not grow with L.
-bool whole_head(const AttentionSpec& a) { return a.L <= 512 && a.S <= 512; }
+// Whether the backward takes a head whole (below) rather than block by block: float32, whose
+// whole-head products are AVX2 tiles (float64's plain loops measured 10% slower whole; float32's
+// plain loops, the fallback without AVX2, follow the layout at a 3% loss), up to 512 positions. Its scratch holds the
+// probabilities and score gradients of every row (2 L S values: 2 MB at 512 by 512, past the
+// core's L2, yet measured faster than the blocks at 64, 128, 256 and 512 positions, on one thread
+// or two). Longer sequences (which thunder sends to torch's flash kernel) keep the blocks, whose
+// scratch does not grow with L.
+bool whole_head(const AttentionSpec& a) { return intrinsics(a) && a.L <= 512 && a.S <= 512; }
 
 // out_j = sum over the head's rows i of w[(i / R) * SP * R + j * R + i % R] (row i's weight at
 // position j, in the blocks' own layout) times rows[i * EP + d], for positions j < S, written to
