@@ -313,6 +313,36 @@ TEST(CpuKernel, RunsOnBuffers) {
   EXPECT_EQ(out, out2);
 }
 
+// exp(x) * 2 of f32[40, 20], and its sum over rows (a bias's gradient): the kernel's range is
+// blocks of rows, each adding its rows into a partial row of the scratch, and its finishing step
+// adds the blocks up.
+TEST(CpuKernel, ColumnSumsRunOnBuffers) {
+  TempCache cache;
+  TraceBuilder b;
+  TraceBuilder::Scope s(b);
+  Value x = b.add_input("x", TensorMeta{{40, 20}, DType::Float32, Device{}, false});
+  Value y = ops::call("prims.mul", {ops::call("prims.exp", {x}), f(2.0)});
+  Value col = ops::call("prims.sum", {y, ops::int_list({0})});
+  b.set_output(Value::sequence({y, col}));
+  BoundSymbol region = cpu::region_from_trace(b.finish());
+  EXPECT_TRUE(cpu::worth_fusing(region.subsymbols.back()));
+  cpu::KernelSource src = cpu::generate(region);
+  EXPECT_EQ(src.range, 40);  // 40 rows: blocks of one row
+  EXPECT_EQ(src.scratch_bytes, 40 * 20 * 4);
+  auto k = cpu::compile_region(region);
+  std::vector<float> xs(800), ys(800), sums(20, -1.0f);
+  for (int j = 0; j < 800; ++j) xs[j] = static_cast<float>(j % 13) * 0.1f - 0.6f;
+  void* data[] = {xs.data(), ys.data(), sums.data()};
+  int64_t strides[] = {20, 1};
+  k->launch(data, strides);
+  for (int c = 0; c < 20; ++c) {
+    double want = 0;
+    for (int r = 0; r < 40; ++r) want += 2.0 * std::exp(static_cast<double>(xs[r * 20 + c]));
+    EXPECT_NEAR(sums[c], want, 1e-4 * std::abs(want));
+  }
+  EXPECT_NEAR(ys[21], 2.0 * std::exp(static_cast<double>(xs[21])), 1e-5);
+}
+
 TEST(CpuKernelCache, ReusesAndRebuilds) {
   TempCache cache;
   BoundSymbol region = elementwise_region();

@@ -449,6 +449,48 @@ def computation(x):
 )");
 }
 
+// A reduction at a region's edge (nothing in the region reads it) that the executor cannot
+// compile with the rest leaves the region and runs after it, where cutting in order would split
+// the region around it.
+TEST(Fusion, EdgeReductionsThatDoNotFitLeaveTheRegion) {
+  TraceBuilder b;
+  TraceBuilder::Scope s(b);
+  Value x = input(b, "x", {4, 8});
+  Value y = input(b, "y", {4, 12});
+  Value a = op("exp", {x});
+  Value c = op("exp", {y});
+  Value wide = op("prims.sum", {c, Value::sequence({i(0)})});
+  Value m = op("mul", {a, a});
+  Value narrow = op("prims.sum", {m, Value::sequence({i(0)})});
+  b.set_output(Value::sequence({m, narrow, wide}));
+  exec::Executor ex = fuser();
+  ex.min_computing_prims = 2;  // a lone call runs on ATen
+  // sums of 12 columns do not fit beside the region's 8
+  ex.region_checker = [](const BoundSymbol& r) {
+    for (const auto& sub : r.subsymbols)
+      if (sub.sym->name() == "prims.sum" && sub.args[0].shape().back() == 12) return false;
+    return true;
+  };
+  std::vector<exec::Executor> executors{ex, exec::Executor::aten()};
+  Trace t = exec::partition_fusions(exec::claim(b.finish(), executors), executors);
+  verify(t);
+  EXPECT_EQ(t.str(), R"(# Constructed by Fusion
+import torch
+from thunder import prims
+
+def computation(x, y):
+  # x: "cpu f32[4, 8]"
+  # y: "cpu f32[4, 12]"
+  [t1, t3, t4] = fuse0(x, y)  # t1: "cpu f32[4, 12]", t3: "cpu f32[4, 8]", t4: "cpu f32[8]"
+    # t0 = prims.exp(x)
+    # t1 = prims.exp(y)
+    # t3 = prims.mul(t0, t0)
+    # t4 = prims.sum(t3, (0,))
+  t2 = prims.sum(t1, (0,))  # t2: "cpu f32[12]"
+  return (t3, t4, t2)
+)");
+}
+
 TEST(Fusion, SideEffectsAreBarriers) {
   TraceBuilder b;
   TraceBuilder::Scope s(b);

@@ -273,6 +273,7 @@ Result Variant::eval_prim(const BoundSymbol& b, const std::string& name, const T
   const Value& out = b.output;
   const Shape& shape = out.shape();
   if (name == "reshape") return eval(b.args[0], reshape_map(t, shape, b.args[0].shape()));
+  if (name == "alias") return eval(b.args[0], t);
   if (name == "expand") {
     const Value& a = b.args[0];
     size_t lead = shape.size() - a.shape().size();

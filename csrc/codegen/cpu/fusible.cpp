@@ -17,7 +17,7 @@ const std::set<std::string> kFloatBinary = {"div", "fmod", "copysign", "atan2", 
 const std::set<std::string> kBitwise = {"bitwise_and", "bitwise_or", "bitwise_xor"};
 const std::map<std::string, std::string> kCompare = {{"eq", "=="}, {"ne", "!="}, {"lt", "<"},
                                                      {"le", "<="}, {"gt", ">"},  {"ge", ">="}};
-const std::set<std::string> kViews = {"expand", "reshape", "permute", "slice"};
+const std::set<std::string> kViews = {"expand", "reshape", "permute", "slice", "alias"};
 const std::set<std::string> kReductions = {"sum", "prod", "amax", "amin"};
 
 std::string prim_name(const BoundSymbol& b) {
