@@ -806,7 +806,8 @@ std::string Variant::generate() {
     }
     // every reduction is computed even where only another one's result is used
     for (const auto& b : region_.subsymbols)
-      if (kReductions.count(prim_name(b)) && std::find(p.column_sums.begin(), p.column_sums.end(), &b) == p.column_sums.end())
+      if (kReductions.count(prim_name(b)) && !same_as_.count(b.output.node()) &&
+          std::find(p.column_sums.begin(), p.column_sums.end(), &b) == p.column_sums.end())
         reduce(b);
     const bool final_loop = !full_outputs.empty() || !p.column_sums.empty();
     if (final_loop) {
