@@ -536,3 +536,13 @@ def test_gpt_backward_sums_gradients_in_its_kernels():
                   if s.sym.name == "prims.sum" and len(s.args[1]) == 2]
     # per block: two biases of the MLP, the attention projection's bias, two norms' weights and biases
     assert len(in_kernels) >= 2 * 7, str(trace)
+
+
+def test_column_sums_over_no_rows_are_zeros():
+    # an empty range still runs the finishing step, which writes the sums
+    def f(x):
+        y = torch.exp(x) * 2
+        return y, y.sum((0, 1))
+
+    check(f, torch.randn(0, 5, 32))
+    check(f, torch.randn(3, 0, 32))

@@ -940,7 +940,7 @@ KernelSource generate(const BoundSymbol& region) {
     // (row kernels) or elements
     k.work = numel(p.column_shape);
     k.range = p.blocks;
-    k.scratch_bytes = p.blocks * p.width * itemsize(p.column_sums.front()->output.dtype());
+    k.scratch_bytes = std::max<int64_t>(8, p.blocks * p.width * itemsize(p.column_sums.front()->output.dtype()));
   } else if (p.first_reduction) {
     k.work = numel(p.red_shape);
     Shape outer;

@@ -225,7 +225,7 @@ std::shared_ptr<const Kernel> open_verified(const KernelSource& src, const std::
   }
   auto parallel = reinterpret_cast<ParallelFn>(dlsym(handle, "thunder_kernel_parallel"));
   auto finish = reinterpret_cast<FinishFn>(dlsym(handle, "thunder_kernel_finish"));
-  if (src.scratch_bytes > 0 && !finish) {
+  if ((src.scratch_bytes > 0) != (finish != nullptr)) {
     dlclose(handle);
     *corrupt = true;
     return nullptr;
@@ -401,9 +401,10 @@ class Pool {
 }  // namespace
 
 void Kernel::launch(void* const* data, const int64_t* strides) const {
-  if (src_.scratch_bytes > 0) {
-    // the partial sums live in a buffer of the calling thread, passed after the outputs
-    thread_local std::vector<double> scratch;
+  if (finish_) {
+    // the partial sums live in a buffer of the calling thread, passed after the outputs; the
+    // finishing step runs even over an empty range (its sums are then zeros)
+    thread_local std::vector<double> scratch(1);
     size_t words = static_cast<size_t>((src_.scratch_bytes + 7) / 8);
     if (scratch.size() < words) scratch.resize(words);
     size_t n = src_.inputs.size() + src_.outputs.size();
