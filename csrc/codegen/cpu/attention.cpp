@@ -154,6 +154,22 @@ std::string prefetch_next_head(int64_t H, int64_t E, const std::vector<std::pair
   return s + "    }\n";
 }
 
+// One scratch allocation per kernel call (zeroed or not), and a pointer into it per buffer (name,
+// elements), laid out in the order given.
+std::string scratch_buffers(const Names& n, bool zeroed, const std::vector<std::pair<const char*, int64_t>>& buffers) {
+  int64_t total = 0;
+  for (const auto& b : buffers) total += b.second;
+  std::string s = zeroed ? cat("  ", n.t, "* scratch = (", n.t, "*)calloc(", total, ", sizeof(", n.t, "));\n")
+                         : cat("  ", n.t, "* scratch = (", n.t, "*)malloc(sizeof(", n.t, ") * ", total, ");\n");
+  s += "  if (!scratch) abort();\n";
+  int64_t offset = 0;
+  for (const auto& [name, size] : buffers) {
+    s += cat("  ", n.t, "* restrict ", name, " = scratch + ", offset, ";\n");
+    offset += size;
+  }
+  return s;
+}
+
 // Rows i0..i0+R-1 of input `k` (row index clamped to L - 1) into dst[r * EP + d], zero padding.
 std::string load_rows(size_t k, const char* dst, int64_t L, int64_t E) {
   int64_t EP = padded(E);
@@ -435,10 +451,7 @@ KernelSource attention_forward(const AttentionSpec& a) {
   for (size_t q = 0; q < 3; ++q) src += stride_locals(q, 4 * q, 4);
   // scratch: k and v by rows, the block's scores (rows in lanes), queries by rows and transposed,
   // outputs
-  int64_t kr = 0, vr = SP * EP, sc = vr + SP * EP, qr = sc + SP * R, qt = qr + R * EP, orow = qt + EP * R, total = orow + R * EP;
-  src += cat("  ", n.t, "* scratch = (", n.t, "*)malloc(sizeof(", n.t, ") * ", total, ");\n  if (!scratch) abort();\n");
-  for (auto [name, off] : std::vector<std::pair<const char*, int64_t>>{{"kr", kr}, {"vr", vr}, {"s", sc}, {"q", qr}, {"qt", qt}, {"o", orow}})
-    src += cat("  ", n.t, "* restrict ", name, " = scratch + ", off, ";\n");
+  src += scratch_buffers(n, false, {{"kr", SP * EP}, {"vr", SP * EP}, {"s", SP * R}, {"q", R * EP}, {"qt", EP * R}, {"o", R * EP}});
   src += "  for (int64_t head = begin; head < end; ++head) {\n";
   src += cat("    const int64_t b = head / ", H, ", h = head % ", H, ";\n");
   src += prefetch_next_head(H, E, {{0, L}, {1, S}, {2, S}}, {{"out", cat("(nb * ", L * H, " + nh) * ", E), L, H * E}});
@@ -510,14 +523,11 @@ KernelSource attention_backward(const AttentionSpec& a) {
   // scratch: k and v by rows, dk and dv (by rows), the probabilities and score gradients (rows in
   // lanes, by blocks), queries and output gradients by rows, the block's transposed, its outputs
   // and query gradients by rows
-  int64_t kr = 0, vr = SP * EP, dk = 2 * SP * EP, dv = 3 * SP * EP, p = 4 * SP * EP, ds = p + PB, qr = ds + PB, gr = qr + QB, qt = gr + QB,
-          gt = qt + EP * R, orow = gt + EP * R, dq = orow + R * EP, total = dq + R * EP;
   // zeroed: a block's probabilities past its last position are never written, and a whole head's
   // tiles of positions may read them (as zeros)
-  src += cat("  ", n.t, "* scratch = (", n.t, "*)calloc(", total, ", sizeof(", n.t, "));\n  if (!scratch) abort();\n");
-  for (auto [name, off] : std::vector<std::pair<const char*, int64_t>>{{"kr", kr}, {"vr", vr}, {"dk", dk}, {"dv", dv}, {"pw", p}, {"dsw", ds},
-                                                                       {"qw", qr}, {"qt", qt}, {"gw", gr}, {"gt", gt}, {"o", orow}, {"dq", dq}})
-    src += cat("  ", n.t, "* restrict ", name, " = scratch + ", off, ";\n");
+  src += scratch_buffers(n, true,
+                         {{"kr", SP * EP}, {"vr", SP * EP}, {"dk", SP * EP}, {"dv", SP * EP}, {"pw", PB}, {"dsw", PB}, {"qw", QB},
+                          {"gw", QB}, {"qt", EP * R}, {"gt", EP * R}, {"o", R * EP}, {"dq", R * EP}});
   src += "  (void)dk;\n  (void)dv;\n  (void)dq;  // unused where the AVX2 tiles store into the outputs\n";
   src += "  for (int64_t head = begin; head < end; ++head) {\n";
   src += cat("    const int64_t b = head / ", H, ", h = head % ", H, ";\n");
