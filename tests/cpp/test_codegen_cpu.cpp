@@ -92,14 +92,24 @@ static void run_contiguous(void* const* data, const int64_t* strides, int64_t be
     const int64_t first = i - row * 3;
     const int64_t d0 = row;
     const int64_t stop = 3 < first + (end - i) ? 3 : first + (end - i);
-    #pragma GCC ivdep
-    for (int64_t d1 = first; d1 < stop; ++d1) {
-      const float v0 = in1[d1];
-      const float v1 = in0[(row * 3 + d1)];
-      const float v2 = (v1 * 2.0f);
-      const float v3 = (v2 + v0);
-      const float v4 = exp_f(v3);
-      out0[(row * 3 + d1)] = v4;
+    for (int64_t strip = first; strip < stop; strip += 512) {
+      const int64_t strip_end = stop - strip < 512 ? stop : strip + 512;
+      float strip_buf0[512];
+      #pragma GCC ivdep
+      for (int64_t d1 = strip; d1 < strip_end; ++d1) {
+        const float v0 = in1[d1];
+        const float v1 = in0[(row * 3 + d1)];
+        const float v2 = (v1 * 2.0f);
+        const float v3 = (v2 + v0);
+        strip_buf0[d1 - strip] = v3;
+      }
+      #pragma GCC ivdep
+      for (int64_t d1 = strip; d1 < strip_end; ++d1) strip_buf0[d1 - strip] = exp_f(strip_buf0[d1 - strip]);
+      #pragma GCC ivdep
+      for (int64_t d1 = strip; d1 < strip_end; ++d1) {
+        const float v4 = strip_buf0[d1 - strip];
+        out0[(row * 3 + d1)] = v4;
+      }
     }
     i += stop - first;
   }
@@ -117,14 +127,24 @@ static void run_strided(void* const* data, const int64_t* strides, int64_t begin
     const int64_t first = i - row * 3;
     const int64_t d0 = row;
     const int64_t stop = 3 < first + (end - i) ? 3 : first + (end - i);
-    #pragma GCC ivdep
-    for (int64_t d1 = first; d1 < stop; ++d1) {
-      const float v0 = in1[d1 * s1_0];
-      const float v1 = in0[(d0 * s0_0 + d1 * s0_1)];
-      const float v2 = (v1 * 2.0f);
-      const float v3 = (v2 + v0);
-      const float v4 = exp_f(v3);
-      out0[(row * 3 + d1)] = v4;
+    for (int64_t strip = first; strip < stop; strip += 512) {
+      const int64_t strip_end = stop - strip < 512 ? stop : strip + 512;
+      float strip_buf0[512];
+      #pragma GCC ivdep
+      for (int64_t d1 = strip; d1 < strip_end; ++d1) {
+        const float v0 = in1[d1 * s1_0];
+        const float v1 = in0[(d0 * s0_0 + d1 * s0_1)];
+        const float v2 = (v1 * 2.0f);
+        const float v3 = (v2 + v0);
+        strip_buf0[d1 - strip] = v3;
+      }
+      #pragma GCC ivdep
+      for (int64_t d1 = strip; d1 < strip_end; ++d1) strip_buf0[d1 - strip] = exp_f(strip_buf0[d1 - strip]);
+      #pragma GCC ivdep
+      for (int64_t d1 = strip; d1 < strip_end; ++d1) {
+        const float v4 = strip_buf0[d1 - strip];
+        out0[(row * 3 + d1)] = v4;
+      }
     }
     i += stop - first;
   }
