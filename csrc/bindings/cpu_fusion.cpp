@@ -8,6 +8,7 @@
 #include <nanobind/ndarray.h>
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/string.h>
+#include <nanobind/stl/vector.h>
 
 #include <memory>
 #include <vector>
@@ -223,6 +224,20 @@ void register_cpu_fusion(nb::module_& m) {
       "cpu_fusion_set_pool_limit", [](size_t bytes) { cpu::set_pool_limit(bytes); }, nb::arg("bytes"),
       "Bytes of freed output buffers kept for reuse (0: none; buffers are freed with their tensors).");
   m.def("cpu_fusion_clear_pool", &cpu::pool_clear, "Frees the output buffers kept for reuse.");
+  m.def(
+      "cpu_fusion_pooled_empty",
+      [](std::vector<int64_t> shape, int dtype) -> nb::object {
+        TensorMeta m{Shape(shape.begin(), shape.end()), static_cast<DType>(dtype), Device{}, false};
+        if (!g_from_dlpack.is_valid() || cpu::pool_limit() == 0 ||
+            static_cast<size_t>(numel(m.shape)) * static_cast<size_t>(itemsize(m.dtype)) < cpu::kPooledBytes)
+          return nb::none();
+        void* data = nullptr;
+        return pooled_tensor(m, &data);
+      },
+      nb::arg("shape"), nb::arg("dtype"),
+      "A new contiguous CPU tensor (shape, dtype by its index in DType order) on a pooled buffer, or None "
+      "where it is below the pool's size or the pool is off: for large outputs ATen writes (matmul's), which "
+      "then reuse freed buffers instead of faulting in new pages.");
 
   nb::class_<PyKernel>(m, "CpuKernel", "A compiled CPU kernel of a fused region; call it with the region's input tensors.")
       .def("__call__", &call, "Runs the kernel; returns a tuple of new output tensors.")

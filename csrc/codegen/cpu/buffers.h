@@ -13,7 +13,7 @@
 namespace thunder::codegen::cpu {
 
 /// Outputs at least this large come from the pool.
-inline constexpr size_t kPooledBytes = size_t{1} << 20;
+inline constexpr size_t kPooledBytes = size_t{1} << 18;
 
 /// A buffer of at least `bytes` (64-byte aligned, uninitialized): a pooled one of the same rounded
 /// size if one is free, else a new one. Never null (throws std::bad_alloc).

@@ -7,6 +7,10 @@ than the products. bmm itself takes any stride between the matrices of one batch
 product of CPU tensors whose batch dims do not fold runs as one bmm per entry of the first dim,
 into one output, with no copy.
 
+Large outputs of 2-D and 3-D by 2-D products on the CPU (a linear's gradients) are written into
+buffers of the CPU kernels' pool (csrc/codegen/cpu/buffers.h), freed ones reused: a new output
+from malloc is fresh pages the product faults in (hundreds a training step of a small GPT).
+
 prims.slice: a window of one dim with unit step (q, k and v out of a packed projection) is `narrow`,
 a third of the cost of indexing with a tuple of slices.
 
@@ -18,23 +22,38 @@ input. Trace values are never written in place, so the sharing changes nothing t
 """
 
 import builtins
+import math
 
 import torch
+
+from thunder import _C
 
 
 def _folds(t):
     return t.shape[0] == 1 or t.shape[1] == 1 or t.stride(0) == t.stride(1) * t.shape[1]
 
 
+_POOLED_BYTES = 1 << 18
+_POOLED_DTYPES = {torch.float32: 8, torch.float64: 9}  # their index in thunder's DType order
+_pooled_empty = getattr(_C, "cpu_fusion_pooled_empty", None)
+
+
 def matmul(a, b):
-    if (a.dim() == 4 and b.dim() == 4 and a.device.type == "cpu" and a.shape[:2] == b.shape[:2]
-            and not (_folds(a) and _folds(b))
-            and not (torch.is_grad_enabled() and (a.requires_grad or b.requires_grad))):
+    if a.device.type != "cpu" or (torch.is_grad_enabled() and (a.requires_grad or b.requires_grad)):
+        return torch.matmul(a, b)
+    if (a.dim() == 4 and b.dim() == 4 and a.shape[:2] == b.shape[:2] and not (_folds(a) and _folds(b))):
         out = torch.empty((a.shape[0], a.shape[1], a.shape[2], b.shape[3]), dtype=torch.result_type(a, b),
                           device=a.device)
         for i in range(a.shape[0]):
             torch.matmul(a[i], b[i], out=out[i])
         return out
+    if b.dim() == 2 and a.dim() in (2, 3) and a.dtype == b.dtype and _pooled_empty is not None:
+        shape = (*a.shape[:-1], b.shape[1])
+        dtype = _POOLED_DTYPES.get(a.dtype)
+        if dtype is not None and math.prod(shape) * a.element_size() >= _POOLED_BYTES:
+            out = _pooled_empty(shape, dtype)
+            if out is not None:
+                return torch.matmul(a, b, out=out)
     return torch.matmul(a, b)
 
 
