@@ -91,6 +91,12 @@ bool is_fusion_region(const BoundSymbol& b);
 /// fusion executor runs exactly that).
 Trace region_trace(const BoundSymbol& region);
 
+/// Self-attention on a packed [B, T, 3C] projection: prims.sdpa_cpu on the three head views of its
+/// thirds becomes prims.sdpa_cpu_packed on the tensor itself, and prims.sdpa_cpu_backward whose
+/// gradients are joined back into [B, T, 3C] becomes prims.sdpa_cpu_packed_backward returning the
+/// joined gradient (attention_packing.cpp). Runs on calls ATen claimed, after fusion.
+Trace pack_attention(const Trace& t);
+
 /// Adds a `del` after the last use of every intermediate and input that the trace does not return.
 /// Names the execution trace ("Transform for execution").
 Trace insert_deletes(const Trace& t);

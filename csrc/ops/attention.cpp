@@ -215,6 +215,33 @@ void register_nn_attention(Registry& r) {
          .aten = "__import__('thunder.runtime.cpu_attention', fromlist=['backward']).backward",
          .impl = qkv_gradients_meta});
 
+  // the same kernels on self-attention's packed projection: q, k and v are the thirds of `qkv`
+  // [B, T, 3C], each seen as [B, H, T, C / H] (exec::pack_attention makes these calls from
+  // prims.sdpa_cpu and its backward on such views); the backward returns the packed gradient
+  auto packed_shape = [](const Args& a, const Value& qkv, int64_t heads) {
+    THUNDER_CHECK(qkv.rank() == 3 && heads > 0 && qkv.shape()[2] % (3 * heads) == 0, Runtime, a.symbol().name(),
+                  ": expected a [B, T, 3 * n_head * E] tensor, got shape ", shape_str(qkv.shape()), " for ", heads,
+                  " heads");
+    return Shape{qkv.shape()[0], heads, qkv.shape()[1], qkv.shape()[2] / (3 * heads)};
+  };
+  r.add({.schema = "prims.sdpa_cpu_packed(qkv, n_head, is_causal, scale)",
+         .fusion = FusionClass::Opaque,
+         .aten = "__import__('thunder.runtime.cpu_attention', fromlist=['forward_packed']).forward_packed",
+         .impl = [packed_shape](const Args& a) {
+           const Value& qkv = a.tensor(0);
+           Shape out = packed_shape(a, qkv, a.int_(1));
+           return Value::sequence({new_tensor(out, qkv.dtype(), qkv.meta().device),
+                                   new_tensor({out[0], out[1], out[2]}, qkv.dtype(), qkv.meta().device)});
+         }});
+  r.add({.schema = "prims.sdpa_cpu_packed_backward(grad, qkv, out, logsumexp, n_head, is_causal, scale)",
+         .fusion = FusionClass::Opaque,
+         .aten = "__import__('thunder.runtime.cpu_attention', fromlist=['backward_packed']).backward_packed",
+         .impl = [packed_shape](const Args& a) {
+           const Value& qkv = a.tensor(1);
+           packed_shape(a, qkv, a.int_(4));
+           return new_tensor(qkv.shape(), qkv.dtype(), qkv.meta().device);
+         }});
+
   r.add({.schema = "scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, *, "
                    "scale=None, enable_gqa=False)",
          .print_name = "torch.nn.functional.scaled_dot_product_attention",

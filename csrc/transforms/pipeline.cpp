@@ -68,6 +68,11 @@ void execution_passes(std::vector<Trace>& stages, const PipelineOptions& options
   step(stages, "claim", [&](const Trace& t) { return exec::claim(t, executors); }, options);
   if (any_fusion)
     step(stages, "fusion", [&](const Trace& t) { return exec::partition_fusions(t, executors); }, options);
+  // only where the CPU attention kernel runs: other traces keep their list of stages
+  bool cpu_attention = false;
+  for (const auto& b : stages.back().bound_symbols)
+    cpu_attention = cpu_attention || b.sym->name().starts_with("prims.sdpa_cpu");
+  if (cpu_attention) step(stages, "pack_attention", exec::pack_attention, options);
   step(stages, "del", exec::insert_deletes, options);
 }
 
@@ -86,6 +91,7 @@ const std::vector<PassInfo>& pipeline_passes() {
       {"remat", "Rematerialization"},
       {"claim", "Claim by executors"},
       {"fusion", "Fusion"},
+      {"pack_attention", "Attention packing"},
       {"del", "Transform for execution"},
   };
   return kPasses;

@@ -95,6 +95,48 @@ def test_cpu_attention_kernel_on_strided_heads(causal):
     assert "prims.sdpa_cpu_backward(" in backward_text(jf)
 
 
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+@pytest.mark.parametrize("causal", [False, True])
+def test_self_attention_on_a_packed_projection_runs_on_the_packed_tensor(dtype, causal):
+    # nanoGPT's attention: a linear makes [B, T, 3C], split into q, k, v heads; the execution
+    # traces hand the kernels that tensor itself and get its gradient back whole
+    torch.manual_seed(0)
+    B, T, H, E = 3, 11, 2, 5
+    x = torch.randn(B, T, H * E, dtype=dtype, requires_grad=True)
+    w = torch.randn(3 * H * E, H * E, dtype=dtype, requires_grad=True)
+    bias = torch.randn(3 * H * E, dtype=dtype, requires_grad=True)
+
+    def fn(x, w, bias):
+        q, k, v = F.linear(x, w, bias).split(H * E, dim=2)
+        q, k, v = (t.view(B, T, H, E).transpose(1, 2) for t in (q, k, v))
+        y = F.scaled_dot_product_attention(q, k, v, is_causal=causal)
+        return y.transpose(1, 2).reshape(B, T, H * E)
+
+    # without a mask the key bias's gradient is zero but for rounding (softmax ignores a shift of
+    # every score in a row): float32 sums of a few dozen rows leave ~1e-5 of it
+    tol = {} if dtype == torch.float64 else {"atol": 5e-5, "rtol": 1e-4}
+    jf = check_against_eager(fn, [x, w, bias], **tol)
+    forward, backward = str(thunder.last_traces(jf)[-1]), str(thunder.last_backward_traces(jf)[-1])
+    assert "prims.sdpa_cpu_packed(" in forward and "prims.sdpa_cpu(" not in forward, forward
+    assert "prims.sdpa_cpu_packed_backward(" in backward and "prims.cat(" not in backward, backward
+    assert "prims.slice(" not in forward + backward
+
+
+def test_heads_of_a_projection_taken_out_of_order_stay_views():
+    # k before q in the packed tensor: not the kernels' packed layout, so the calls stay as they were
+    torch.manual_seed(0)
+    B, T, H, E = 2, 6, 2, 4
+    qkv = torch.randn(B, T, 3 * H * E, dtype=torch.float64, requires_grad=True)
+
+    def fn(qkv):
+        k, q, v = (t.view(B, T, H, E).transpose(1, 2) for t in qkv.split(H * E, dim=2))
+        return F.scaled_dot_product_attention(q, k, v, is_causal=True)
+
+    jf = check_against_eager(fn, [qkv])
+    assert "prims.sdpa_cpu(" in str(thunder.last_traces(jf)[-1])
+    assert "prims.sdpa_cpu_backward(" in str(thunder.last_backward_traces(jf)[-1])
+
+
 @pytest.mark.parametrize("case", ["broadcast_batch", "gqa", "value_head_size", "rank3"])
 def test_attention_outside_the_flash_kernel_recomputes_through_torch(case):
     if case == "broadcast_batch":

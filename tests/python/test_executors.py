@@ -213,7 +213,8 @@ def test_disable_passes_and_pass_trace():
     cfn = thunder.jit(fn, executors=["aten"])
     cfn(x)
     assert execution_text(cfn).count("torch.exp(x)") == 1
-    assert [n for n, _ in thunder.passes()] == ["dce", "cse", "decompose", "grad", "remat", "claim", "fusion", "del"]
+    assert [n for n, _ in thunder.passes()] == [
+        "dce", "cse", "decompose", "grad", "remat", "claim", "fusion", "pack_attention", "del"]
     with pytest.raises(ValueError, match="unknown pass 'nope'"):
         thunder.jit(fn, disable_passes=["nope"])
 
