@@ -68,10 +68,16 @@ def model_arguments(steps):
     return parser
 
 
-def model_and_batch(opts):
-    """Sets the thread count and seed, then builds the GPT and a batch of (idx, targets)."""
+def apply_preset(opts):
+    """Fills in the sizes of a named configuration (--preset)."""
     if opts.preset == "nanogpt-cpu":
         opts.layers, opts.heads, opts.embd, opts.seq, opts.batch, opts.vocab = 4, 4, 128, 64, 12, 65
+    return opts
+
+
+def model_and_batch(opts):
+    """Sets the thread count and seed, then builds the GPT and a batch of (idx, targets)."""
+    apply_preset(opts)
     torch.set_num_threads(opts.threads)
     torch.manual_seed(0)
     config = GPTConfig(block_size=opts.seq, vocab_size=opts.vocab, n_layer=opts.layers, n_head=opts.heads,
