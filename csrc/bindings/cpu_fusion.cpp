@@ -227,6 +227,10 @@ void register_cpu_fusion(nb::module_& m) {
   m.def(
       "cpu_fusion_pooled_empty",
       [](std::vector<int64_t> shape, int dtype) -> nb::object {
+        if (dtype != static_cast<int>(DType::Float32) && dtype != static_cast<int>(DType::Float64))
+          throw nb::value_error("cpu_fusion_pooled_empty: dtype must be float32's or float64's index");
+        for (int64_t d : shape)
+          if (d < 0) throw nb::value_error("cpu_fusion_pooled_empty: negative size");
         TensorMeta m{Shape(shape.begin(), shape.end()), static_cast<DType>(dtype), Device{}, false};
         if (!g_from_dlpack.is_valid() || cpu::pool_limit() == 0 ||
             static_cast<size_t>(numel(m.shape)) * static_cast<size_t>(itemsize(m.dtype)) < cpu::kPooledBytes)
@@ -235,7 +239,7 @@ void register_cpu_fusion(nb::module_& m) {
         return pooled_tensor(m, &data);
       },
       nb::arg("shape"), nb::arg("dtype"),
-      "A new contiguous CPU tensor (shape, dtype by its index in DType order) on a pooled buffer, or None "
+      "A new contiguous float32 or float64 CPU tensor (shape, dtype by its index in DType order) on a pooled buffer, or None "
       "where it is below the pool's size or the pool is off: for large outputs ATen writes (matmul's), which "
       "then reuse freed buffers instead of faulting in new pages.");
 

@@ -134,8 +134,9 @@ class Packer {
     std::vector<size_t> calls;
     std::optional<Head> h = packed(b, 0, calls);
     if (!h) return;
-    replaced.emplace(i, call(b, "prims.sdpa_cpu_packed", {h->base, Value::constant(h->heads), b.args.at(3), b.args.at(4)},
-                             b.output));
+    std::vector<Value> args{h->base, Value::constant(h->heads), b.args.at(3), b.args.at(4)};
+    if (defined_by(args, calls)) return;
+    replaced.emplace(i, call(b, "prims.sdpa_cpu_packed", std::move(args), b.output));
     removed_.insert(calls.begin(), calls.end());
   }
 
@@ -151,7 +152,8 @@ class Packer {
       const BoundSymbol* p = sole_reader(b.output.items()[g], "prims.permute", calls);
       if (!p || ints(p->args.at(1)) != std::vector<int64_t>{0, 2, 1, 3}) return;
       const BoundSymbol* r = sole_reader(p->output, "prims.reshape", calls);
-      if (!r || r->output.rank() != 3 || r->output.shape()[2] != h->width) return;
+      const Shape& xs = h->base.shape();
+      if (!r || r->output.shape() != Shape{xs[0], xs[1], h->width}) return;
       const BoundSymbol* c = sole_reader(r->output, "prims.cat", calls);
       if (!c || (cat && c != cat)) return;
       cat = c;
@@ -163,11 +165,26 @@ class Packer {
     // the cat, read once per gradient above, is one call
     std::sort(calls.begin(), calls.end());
     calls.erase(std::unique(calls.begin(), calls.end()), calls.end());
-    replaced.emplace(i, call(b, "prims.sdpa_cpu_packed_backward",
-                             {b.args.at(0), h->base, b.args.at(4), b.args.at(5), Value::constant(h->heads), b.args.at(6),
-                              b.args.at(7)},
-                             cat->output));
+    std::vector<Value> args{b.args.at(0), h->base, b.args.at(4), b.args.at(5), Value::constant(h->heads), b.args.at(6),
+                            b.args.at(7)};
+    if (defined_by(args, calls)) return;
+    replaced.emplace(i, call(b, "prims.sdpa_cpu_packed_backward", std::move(args), cat->output));
     removed_.insert(calls.begin(), calls.end());
+  }
+
+  // Whether one of `args` is the result of a call about to be removed (the new call could not
+  // read it).
+  bool defined_by(const std::vector<Value>& args, const std::vector<size_t>& calls) const {
+    std::unordered_set<size_t> gone(calls.begin(), calls.end());
+    for (const auto& a : args) {
+      bool hit = false;
+      for_each_proxy(a, [&](const Value& p) {
+        auto it = producer_.find(p.node());
+        hit = hit || (it != producer_.end() && gone.count(it->second));
+      });
+      if (hit) return true;
+    }
+    return false;
   }
 
   const Trace& t_;

@@ -584,18 +584,61 @@ def computation(x, o, lse, g):
 }
 
 TEST(AttentionPacking, HeadViewsUsedElsewhereOrKeysFromAnotherTensorStay) {
-  TraceBuilder b;
-  TraceBuilder::Scope s(b);
-  Value x = input(b, "x", {2, 4, 24});
-  Value y = input(b, "y", {2, 4, 24});
-  auto h = head_views(x);
-  auto other = head_views(y);
-  Value kept = op("prims.sdpa_cpu", {h[0], h[1], h[2], Value::constant(true), Value::constant(NoneType{})});
-  Value mixed = op("prims.sdpa_cpu", {other[0], h[1], other[2], Value::constant(true), Value::constant(NoneType{})});
-  b.set_output(Value::sequence({kept, mixed}));
-  Trace t = b.finish();
-  // the key view feeds two calls, and the second call's query and value are another tensor's
-  EXPECT_TRUE(transforms::same_program(exec::pack_attention(t), t));
+  auto unchanged = [](const std::function<void(TraceBuilder&)>& build) {
+    TraceBuilder b;
+    TraceBuilder::Scope s(b);
+    build(b);
+    Trace t = b.finish();
+    return transforms::same_program(exec::pack_attention(t), t);
+  };
+  Value none = Value::constant(NoneType{}), yes = Value::constant(true);
+  // the key view also read by another call
+  EXPECT_TRUE(unchanged([&](TraceBuilder& b) {
+    auto h = head_views(input(b, "x", {2, 4, 24}));
+    b.set_output(Value::sequence({op("prims.sdpa_cpu", {h[0], h[1], h[2], yes, none}), op("exp", {h[1]})}));
+  }));
+  // query and value from one tensor, the key from another (each view read once)
+  EXPECT_TRUE(unchanged([&](TraceBuilder& b) {
+    auto h = head_views(input(b, "x", {2, 4, 24}));
+    auto other = head_views(input(b, "y", {2, 4, 24}));
+    b.set_output(op("prims.sdpa_cpu", {h[0], other[1], h[2], yes, none}));
+  }));
+  // keys before queries in the packed tensor
+  EXPECT_TRUE(unchanged([&](TraceBuilder& b) {
+    auto h = head_views(input(b, "x", {2, 4, 24}));
+    b.set_output(op("prims.sdpa_cpu", {h[1], h[0], h[2], yes, none}));
+  }));
+}
+
+TEST(AttentionPacking, GradientsJoinedAnyOtherWayStay) {
+  // order: the gradients' places in the cat; dim: the cat's; reader: dq also read elsewhere;
+  // flat: the gradients reshaped to [1, B * T, C]
+  auto unchanged = [](std::vector<int> order, int64_t dim, bool reader, bool flat) {
+    TraceBuilder b;
+    TraceBuilder::Scope s(b);
+    Value x = input(b, "x", {2, 4, 24});
+    Value o = input(b, "o", {2, 2, 4, 4});
+    Value lse = input(b, "lse", {2, 2, 4});
+    Value g = input(b, "g", {2, 2, 4, 4});
+    auto h = head_views(x);
+    Value grads = op("prims.sdpa_cpu_backward", {g, h[0], h[1], h[2], o, lse, Value::constant(true), Value::constant(NoneType{})});
+    std::vector<Value> joined;
+    for (int k : order) {
+      std::vector<Value> shape = flat ? std::vector<Value>{i(1), i(8), i(8)} : std::vector<Value>{i(2), i(4), i(8)};
+      joined.push_back(op("prims.reshape", {op("prims.permute", {grads.items()[k], Value::sequence({i(0), i(2), i(1), i(3)}, true)}),
+                                            Value::sequence(shape, true)}));
+    }
+    std::vector<Value> out{op("prims.cat", {Value::sequence(joined), i(dim)})};
+    if (reader) out.push_back(op("exp", {grads.items()[0]}));
+    b.set_output(Value::sequence(out));
+    Trace t = b.finish();
+    return transforms::same_program(exec::pack_attention(t), t);
+  };
+  EXPECT_FALSE(unchanged({0, 1, 2}, 2, false, false));  // the packed layout: rewritten
+  EXPECT_TRUE(unchanged({1, 0, 2}, 2, false, false));
+  EXPECT_TRUE(unchanged({0, 1, 2}, 1, false, false));
+  EXPECT_TRUE(unchanged({0, 1, 2}, 2, true, false));
+  EXPECT_TRUE(unchanged({0, 1, 2}, 2, false, true));
 }
 
 TEST(Pipeline, SwitchesAndUnchangedHeaders) {

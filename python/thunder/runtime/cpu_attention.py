@@ -61,4 +61,4 @@ def backward_packed(grad, qkv, out, lse, n_head, is_causal, scale):
     grads = _kernel(True, q, k, is_causal, scale)(grad, q, k, v, out, lse)
     if len(grads) == 1:  # [B, T, 3, H, E]
         return grads[0].view(qkv.shape)
-    return torch.cat([g.permute(0, 2, 1, 3).reshape(q.shape[0], q.shape[2], -1) for g in grads], 2)
+    return torch.cat([g.reshape(q.shape[0], q.shape[2], -1) for g in grads], 2)  # each [B, T, H, E]
