@@ -104,7 +104,7 @@ bool claims_op(const Executor& ex, const BoundSymbol& b) {
 // Whether a fusion executor takes the call whole: a prim it fuses, or a torch-level op all of
 // whose prims it fuses.
 bool fuses(const Executor& ex, const BoundSymbol& b) {
-  if (b.sym->side_effect()) return false;  // side effects keep their place in program order
+  if (has_side_effect(b)) return false;  // side effects keep their place in program order
   if (b.sym->is_prim() || b.subsymbols.empty()) return ex.checker(b);
   for (const auto& sub : b.subsymbols)
     if (!fuses(ex, sub)) return false;

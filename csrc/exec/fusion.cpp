@@ -87,7 +87,7 @@ Trace partition_fusions(const Trace& t, const std::vector<Executor>& executors) 
   for (size_t i = 0; i < n; ++i) {
     const BoundSymbol& b = bsyms[i];
     auto it = fusion_by_name.find(executor_of(*b.sym));
-    if (b.sym->side_effect() || it == fusion_by_name.end() || !detail::original_of(*b.sym) || !b.output.is_tensor())
+    if (has_side_effect(b) || it == fusion_by_name.end() || !detail::original_of(*b.sym) || !b.output.is_tensor())
       continue;
     bool view = detail::original_of(*b.sym)->fusion() == FusionClass::Shape;
     bool from_nothing = true;
@@ -111,7 +111,7 @@ Trace partition_fusions(const Trace& t, const std::vector<Executor>& executors) 
       producers[i].push_back(it->second);
       d = merge(d, deps[it->second]);
     }
-    if (b.sym->side_effect()) {
+    if (has_side_effect(b)) {
       deps[i] = barrier = all_so_far;
       ++side_effects;
       continue;
@@ -460,7 +460,7 @@ Trace partition_fusions(const Trace& t, const std::vector<Executor>& executors) 
   for (size_t i = 0; i < n; ++i) {
     int u = unit_of[i];
     for (size_t p : producers[i]) edge(unit_of[p], u);
-    if (bsyms[i].sym->side_effect()) {
+    if (has_side_effect(bsyms[i])) {
       for (int v : since_barrier) edge(v, u);
       if (last_barrier >= 0) edge(last_barrier, u);
       last_barrier = u;

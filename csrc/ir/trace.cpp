@@ -61,6 +61,14 @@ const Symbol& del_symbol() {
   return sym;
 }
 
+bool has_side_effect(const BoundSymbol& b) {
+  if (!b.sym->side_effect()) return false;
+  if (b.sym->is_prim() || b.subsymbols.empty()) return true;
+  for (const auto& sub : b.subsymbols)
+    if (has_side_effect(sub)) return true;
+  return false;
+}
+
 std::vector<Value> BoundSymbol::input_proxies() const {
   std::vector<Value> out;
   std::unordered_set<const ValueNode*> seen;

@@ -30,6 +30,11 @@ struct BoundSymbol {
   std::vector<Value> output_proxies() const;
 };
 
+/// Whether running `b` does more than compute its outputs (draws from a generator, writes an
+/// input): its symbol says so and, for a torch-level call recorded with its decomposition, some
+/// call of the decomposition does (dropout while not training is the identity, no side effect).
+bool has_side_effect(const BoundSymbol& b);
+
 /// A straight-line program over proxies. Printing it gives runnable Python.
 struct Trace {
   /// Which pass made this trace ("Tracing", "Dead Code Elimination", ...).

@@ -39,7 +39,7 @@ void rename_args(BoundSymbol& b, const Renames& r) {
 // Calls that must never be merged: side effects (random draws advance the generator, copy_
 // writes an input), torch calls outside the op table and custom operators, whose purity is unknown.
 bool mergeable(const BoundSymbol& b) {
-  return !b.sym->side_effect() && !b.sym->name().starts_with("fallback.") && !b.sym->name().starts_with("custom.") &&
+  return !has_side_effect(b) && !b.sym->name().starts_with("fallback.") && !b.sym->name().starts_with("custom.") &&
          !b.output_proxies().empty();
 }
 

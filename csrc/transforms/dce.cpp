@@ -9,7 +9,7 @@ Trace dead_code_elimination(const Trace& t) {
   for_each_proxy(t.output, [&](const Value& p) { needed.insert(p.node()); });
   std::vector<BoundSymbol> kept;
   for (auto it = t.bound_symbols.rbegin(); it != t.bound_symbols.rend(); ++it) {
-    bool used = it->sym->side_effect();
+    bool used = has_side_effect(*it);
     for (const auto& p : it->output_proxies()) used = used || needed.count(p.node());
     if (!used) continue;
     for (const auto& p : it->input_proxies()) needed.insert(p.node());

@@ -130,7 +130,7 @@ int64_t tensor_bytes(const std::vector<Value>& values) {
 
 bool recomputable(const BoundSymbol& b) {
   const Symbol& sym = *b.sym;
-  if (sym.side_effect() || sym.fusion() == FusionClass::Opaque) return false;
+  if (has_side_effect(b) || sym.fusion() == FusionClass::Opaque) return false;
   for (const auto& p : b.input_proxies())
     if (!p.is_tensor()) return false;
   auto outs = b.output_proxies();

@@ -115,6 +115,25 @@ def test_dropout_in_training_matches_eager_with_gradients():
         torch.testing.assert_close(tm(x), model(x), atol=0, rtol=0)
 
 
+def test_dropout_while_not_training_is_no_barrier_to_fusion():
+    # the identity has no side effect: the add before it and the layer norm after it fuse into one
+    # kernel, as in a model's eval mode; in training the draw stays a barrier in its place
+    def f(x, y, training):
+        return F.layer_norm(F.dropout(x + y, 0.3, training=training), (32,))
+
+    x, y = torch.randn(64, 32), torch.randn(64, 32)
+    jf = thunder.jit(f)
+    torch.testing.assert_close(jf(x, y, False), f(x, y, False))
+    trace = str(thunder.last_traces(jf)[-1])
+    calls = [line for line in trace.splitlines() if line.startswith("  t") or line.startswith("  [")]
+    assert "dropout" not in trace and len(calls) == 1 and "cpu_fusion" in calls[0], trace
+    torch.manual_seed(3)
+    got = jf(x, y, True)
+    torch.manual_seed(3)
+    torch.testing.assert_close(got, f(x, y, True))
+    assert "bernoulli_(" in str(thunder.last_traces(jf)[-1])
+
+
 def test_dropout_of_an_input_requiring_grad_matches_eager():
     f = lambda x: F.dropout(x, 0.3).exp().sum()  # noqa: E731
     cfn = thunder.jit(f, executors=["aten"])  # bit for bit: ATen's exp and sum
