@@ -493,9 +493,6 @@ Result Variant::eval_prim(const BoundSymbol& b, const std::string& name, const T
     math("exp", rt);
     call = {"exp_f", arg(0, rt)};
     e = round_half(rt, cat(call.first, "(", call.second, ")"));
-  } else if (name == "erf" && rt != DType::Float64) {
-    helpers.insert("erf_f");
-    e = round_half(rt, cat("erf_f(", arg(0, rt), ")"));
   } else if (kFloatUnary.count(name)) {
     call = {math(name, rt), arg(0, rt)};
     e = round_half(rt, cat(call.first, "(", call.second, ")"));

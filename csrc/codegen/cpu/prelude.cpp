@@ -117,32 +117,6 @@ const std::vector<std::pair<std::string, std::string>>& helper_sources() {
        "  const float e = expf(c);\n"
        "  return x != x ? x : x < -104.0f ? 0.0f : e;\n"
        "}\n"},
-      // erf of a float as x P(x^2) / Q(x^2) on |x| < 3.97 (our own minimax fit, relative error
-      // 2.2e-8), and +-1 beyond, where erf rounds to it: one division and ten multiply-adds, which
-      // vectorize inline, against libmvec's call (0.41 against 0.60 ns an element on one Zen 3
-      // core). Rounding makes the quotient overshoot 1 just below the cut, so it is clamped to
-      // [-1, 1] (NaN passes). Checked on every float: at most 5.9 ulp from the exact value with
-      // FMA (3.5e-7 absolute, near 3.60), 6.8 without; torch's vectorized erf differs from it by
-      // up to 1.5e-7 absolute.
-      {"erf_f",
-       "#ifdef __FMA__\n#define THUNDER_FMA(a, b, c) __builtin_fmaf(a, b, c)\n#else\n#define THUNDER_FMA(a, b, c) ((a) * (b) + (c))\n#endif\n"
-       "static inline float erf_f(float x) {\n"
-       "  const float a = x < -3.97f ? -3.97f : x > 3.97f ? 3.97f : x;\n"
-       "  const float t = a * a;\n"
-       "  float p = 2.0101772406633245e-06f, q = 3.766443478525616e-05f;\n"
-       "  p = THUNDER_FMA(p, t, 0.0002845996059477329f);\n"
-       "  p = THUNDER_FMA(p, t, 0.0038371484261006117f);\n"
-       "  p = THUNDER_FMA(p, t, 0.05296233296394348f);\n"
-       "  p = THUNDER_FMA(p, t, 0.1923244446516037f);\n"
-       "  p = THUNDER_FMA(p, t, 1.1283791065216064f);\n"
-       "  q = THUNDER_FMA(q, t, 0.0011763786897063255f);\n"
-       "  q = THUNDER_FMA(q, t, 0.015113706700503826f);\n"
-       "  q = THUNDER_FMA(q, t, 0.11486551910638809f);\n"
-       "  q = THUNDER_FMA(q, t, 0.5037757158279419f);\n"
-       "  q = THUNDER_FMA(q, t, 1.0f);\n"
-       "  const float r = a * p / q;\n"
-       "  return x >= 3.97f || r > 1.0f ? 1.0f : x <= -3.97f || r < -1.0f ? -1.0f : r;\n"
-       "}\n"},
       {"maximum_float_float", "static inline float maximum_float_float(float a, float b) { return (a != a || a > b) ? a : b; }\n"},
       {"maximum_float_double", "static inline double maximum_float_double(double a, double b) { return (a != a || a > b) ? a : b; }\n"},
       {"minimum_float_float", "static inline float minimum_float_float(float a, float b) { return (a != a || a < b) ? a : b; }\n"},
