@@ -551,7 +551,16 @@ def computation(x):
 )");
 }
 
-TEST(AttentionPacking, TheJoinedGradientComesStraightFromTheKernel) {
+// How backward joins attention's gradients on a packed projection's head views: the gradients in
+// `order` through permute and reshape (to [1, B * T, C] where `flat`) into a cat along `dim`; a
+// sum over the batch dims where `summed` (the projection's bias gradient), dq's exp beside it
+// where `reader`.
+struct Joined {
+  std::vector<int> order{0, 1, 2};
+  int64_t dim = 2;
+  bool reader = false, flat = false, summed = false;
+};
+Trace joined_gradients(const Joined& j) {
   TraceBuilder b;
   TraceBuilder::Scope s(b);
   Value x = input(b, "x", {2, 4, 24});
@@ -561,12 +570,21 @@ TEST(AttentionPacking, TheJoinedGradientComesStraightFromTheKernel) {
   auto h = head_views(x);
   Value grads = op("prims.sdpa_cpu_backward", {g, h[0], h[1], h[2], o, lse, Value::constant(true), Value::constant(NoneType{})});
   std::vector<Value> joined;
-  for (const auto& d : grads.items())
-    joined.push_back(op("prims.reshape", {op("prims.permute", {d, Value::sequence({i(0), i(2), i(1), i(3)}, true)}),
-                                          Value::sequence({i(2), i(4), i(8)}, true)}));
-  Value dx = op("prims.cat", {Value::sequence(joined), i(2)});
-  b.set_output(op("prims.sum", {dx, Value::sequence({i(0), i(1)}, true)}));
-  Trace t = exec::pack_attention(b.finish());
+  for (int k : j.order) {
+    std::vector<Value> shape = j.flat ? std::vector<Value>{i(1), i(8), i(8)} : std::vector<Value>{i(2), i(4), i(8)};
+    joined.push_back(op("prims.reshape", {op("prims.permute", {grads.items()[k], Value::sequence({i(0), i(2), i(1), i(3)}, true)}),
+                                          Value::sequence(shape, true)}));
+  }
+  Value dx = op("prims.cat", {Value::sequence(joined), i(j.dim)});
+  if (j.summed) dx = op("prims.sum", {dx, Value::sequence({i(0), i(1)}, true)});
+  std::vector<Value> out{dx};
+  if (j.reader) out.push_back(op("exp", {grads.items()[0]}));
+  b.set_output(out.size() == 1 ? out[0] : Value::sequence(out));
+  return b.finish();
+}
+
+TEST(AttentionPacking, TheJoinedGradientComesStraightFromTheKernel) {
+  Trace t = exec::pack_attention(joined_gradients({.summed = true}));
   verify(t);
   EXPECT_EQ(t.str(), R"(# Constructed by Attention packing
 import torch
@@ -611,34 +629,15 @@ TEST(AttentionPacking, HeadViewsUsedElsewhereOrKeysFromAnotherTensorStay) {
 }
 
 TEST(AttentionPacking, GradientsJoinedAnyOtherWayStay) {
-  // order: the gradients' places in the cat; dim: the cat's; reader: dq also read elsewhere;
-  // flat: the gradients reshaped to [1, B * T, C]
-  auto unchanged = [](std::vector<int> order, int64_t dim, bool reader, bool flat) {
-    TraceBuilder b;
-    TraceBuilder::Scope s(b);
-    Value x = input(b, "x", {2, 4, 24});
-    Value o = input(b, "o", {2, 2, 4, 4});
-    Value lse = input(b, "lse", {2, 2, 4});
-    Value g = input(b, "g", {2, 2, 4, 4});
-    auto h = head_views(x);
-    Value grads = op("prims.sdpa_cpu_backward", {g, h[0], h[1], h[2], o, lse, Value::constant(true), Value::constant(NoneType{})});
-    std::vector<Value> joined;
-    for (int k : order) {
-      std::vector<Value> shape = flat ? std::vector<Value>{i(1), i(8), i(8)} : std::vector<Value>{i(2), i(4), i(8)};
-      joined.push_back(op("prims.reshape", {op("prims.permute", {grads.items()[k], Value::sequence({i(0), i(2), i(1), i(3)}, true)}),
-                                            Value::sequence(shape, true)}));
-    }
-    std::vector<Value> out{op("prims.cat", {Value::sequence(joined), i(dim)})};
-    if (reader) out.push_back(op("exp", {grads.items()[0]}));
-    b.set_output(Value::sequence(out));
-    Trace t = b.finish();
+  auto unchanged = [](const Joined& j) {
+    Trace t = joined_gradients(j);
     return transforms::same_program(exec::pack_attention(t), t);
   };
-  EXPECT_FALSE(unchanged({0, 1, 2}, 2, false, false));  // the packed layout: rewritten
-  EXPECT_TRUE(unchanged({1, 0, 2}, 2, false, false));
-  EXPECT_TRUE(unchanged({0, 1, 2}, 1, false, false));
-  EXPECT_TRUE(unchanged({0, 1, 2}, 2, true, false));
-  EXPECT_TRUE(unchanged({0, 1, 2}, 2, false, true));
+  EXPECT_FALSE(unchanged({}));  // the packed layout: rewritten
+  EXPECT_TRUE(unchanged({.order = {1, 0, 2}}));
+  EXPECT_TRUE(unchanged({.dim = 1}));
+  EXPECT_TRUE(unchanged({.reader = true}));
+  EXPECT_TRUE(unchanged({.flat = true}));
 }
 
 TEST(Pipeline, SwitchesAndUnchangedHeaders) {

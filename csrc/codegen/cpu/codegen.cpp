@@ -82,27 +82,28 @@ std::vector<std::string> strip_mined(const std::vector<std::string>& body,
   }
   std::vector<std::vector<size_t>> reads(body.size());
   for (size_t i = 0; i < body.size(); ++i)
-    for (const auto& w : names_read(i < body.size() && !name[i].empty() ? body[i].substr(body[i].find('=')) : body[i],
-                                    defined))
+    for (const auto& w : names_read(name[i].empty() ? body[i] : body[i].substr(body[i].find('=')), defined))
       reads[i].push_back(defined.at(w));
-  // each call's round: one more than the latest round among the calls its argument reads
+  // each call's round (a call given one reads back from its array), and its strip array
   std::map<size_t, int> round;
-  std::map<size_t, std::string> buffer;  // call statement -> its strip array
-  int rounds = 0;
-  for (size_t c : call_at) {
-    int r = 1;
-    std::vector<size_t> todo(reads[c]);
+  std::map<size_t, std::string> buffer;
+  // the statements that `seeds` read, directly or through others; not through calls with a round
+  auto reached = [&](std::vector<size_t> todo) {
     std::set<size_t> seen;
     while (!todo.empty()) {
       size_t k = todo.back();
       todo.pop_back();
-      if (!seen.insert(k).second) continue;
-      if (round.count(k)) {
-        r = std::max(r, round[k] + 1);
-        continue;
-      }
+      if (!seen.insert(k).second || round.count(k)) continue;
       todo.insert(todo.end(), reads[k].begin(), reads[k].end());
     }
+    return seen;
+  };
+  // a call's round: one more than the latest round among the calls its argument reads
+  int rounds = 0;
+  for (size_t c : call_at) {
+    int r = 1;
+    for (size_t k : reached(reads[c]))
+      if (round.count(k)) r = std::max(r, round[k] + 1);
     round[c] = r;
     rounds = std::max(rounds, r);
     buffer[c] = cat("strip_buf", buffer.size());
@@ -114,7 +115,7 @@ std::vector<std::string> strip_mined(const std::vector<std::string>& body,
   };
   // a statement inside a strip loop: a call already made is read from its array
   auto statement = [&](size_t i) {
-    if (buffer.count(i) && round.count(i)) return cat("const ", type[i], " ", name[i], " = ", buffer[i], at, ";");
+    if (round.count(i)) return cat("const ", type[i], " ", name[i], " = ", buffer[i], at, ";");
     return body[i];
   };
   out.push_back(cat("for (int64_t strip = ", begin, "; strip < ", end, "; strip += 512) {"));
@@ -122,16 +123,10 @@ std::vector<std::string> strip_mined(const std::vector<std::string>& body,
   for (size_t c : call_at) out.push_back(cat("  ", type[c], " ", buffer[c], "[512];"));
   for (int r = 1; r <= rounds; ++r) {
     // the statements this round's arguments read (earlier rounds' calls come from their arrays)
-    std::set<size_t> needed;
-    std::vector<size_t> todo;
+    std::vector<size_t> seeds;
     for (size_t c : call_at)
-      if (round[c] == r) todo.insert(todo.end(), reads[c].begin(), reads[c].end());
-    while (!todo.empty()) {
-      size_t k = todo.back();
-      todo.pop_back();
-      if (!needed.insert(k).second || round.count(k)) continue;
-      todo.insert(todo.end(), reads[k].begin(), reads[k].end());
-    }
+      if (round[c] == r) seeds.insert(seeds.end(), reads[c].begin(), reads[c].end());
+    std::set<size_t> needed = reached(seeds);
     loop_head();
     for (size_t k : needed) out.push_back("    " + statement(k));
     for (size_t c : call_at)
@@ -144,17 +139,11 @@ std::vector<std::string> strip_mined(const std::vector<std::string>& body,
                         calls.at(name[c]).first, "(", buffer[c], at, ");"));
     }
   }
-  // the last loop: the statements the stores read (calls read back from their arrays)
-  std::set<size_t> live;
-  std::vector<size_t> todo;
+  // the last loop: the stores and the statements they read (calls read back from their arrays)
+  std::vector<size_t> stores;
   for (size_t i = 0; i < body.size(); ++i)
-    if (name[i].empty()) todo.push_back(i);
-  while (!todo.empty()) {
-    size_t k = todo.back();
-    todo.pop_back();
-    if (!live.insert(k).second || round.count(k)) continue;
-    todo.insert(todo.end(), reads[k].begin(), reads[k].end());
-  }
+    if (name[i].empty()) stores.push_back(i);
+  std::set<size_t> live = reached(stores);
   loop_head();
   for (size_t i : live) out.push_back("    " + statement(i));
   out.push_back("  }");
