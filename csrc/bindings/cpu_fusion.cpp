@@ -224,24 +224,30 @@ void register_cpu_fusion(nb::module_& m) {
       "cpu_fusion_set_pool_limit", [](size_t bytes) { cpu::set_pool_limit(bytes); }, nb::arg("bytes"),
       "Bytes of freed output buffers kept for reuse (0: none; buffers are freed with their tensors).");
   m.def("cpu_fusion_clear_pool", &cpu::pool_clear, "Frees the output buffers kept for reuse.");
+  m.attr("cpu_fusion_pooled_bytes") = cpu::kPooledBytes;
   m.def(
       "cpu_fusion_pooled_empty",
-      [](std::vector<int64_t> shape, int dtype) -> nb::object {
-        if (dtype != static_cast<int>(DType::Float32) && dtype != static_cast<int>(DType::Float64))
-          throw nb::value_error("cpu_fusion_pooled_empty: dtype must be float32's or float64's index");
+      [](std::vector<int64_t> shape, nb::handle dtype) -> nb::object {
+        // torch's types are handed over when thunder.runtime.cpu_fusion is imported
+        if (!g_from_dlpack.is_valid() || cpu::pool_limit() == 0) return nb::none();
+        DType t = DType::Bool;
+        bool found = false;
+        for (size_t k = 0; k < g_dtypes.size() && !found; ++k)
+          if (g_dtypes[k].is(dtype)) t = static_cast<DType>(k), found = true;
+        if (!found || (t != DType::Float32 && t != DType::Float64))
+          throw nb::value_error("cpu_fusion_pooled_empty: dtype must be torch.float32 or torch.float64");
         for (int64_t d : shape)
           if (d < 0) throw nb::value_error("cpu_fusion_pooled_empty: negative size");
-        TensorMeta m{Shape(shape.begin(), shape.end()), static_cast<DType>(dtype), Device{}, false};
-        if (!g_from_dlpack.is_valid() || cpu::pool_limit() == 0 ||
-            static_cast<size_t>(numel(m.shape)) * static_cast<size_t>(itemsize(m.dtype)) < cpu::kPooledBytes)
+        TensorMeta m{Shape(shape.begin(), shape.end()), t, Device{}, false};
+        if (static_cast<size_t>(numel(m.shape)) * static_cast<size_t>(itemsize(m.dtype)) < cpu::kPooledBytes)
           return nb::none();
         void* data = nullptr;
         return pooled_tensor(m, &data);
       },
       nb::arg("shape"), nb::arg("dtype"),
-      "A new contiguous float32 or float64 CPU tensor (shape, dtype by its index in DType order) on a pooled buffer, or None "
-      "where it is below the pool's size or the pool is off: for large outputs ATen writes (matmul's), which "
-      "then reuse freed buffers instead of faulting in new pages.");
+      "A new contiguous float32 or float64 CPU tensor on a pooled buffer, or None where it is below "
+      "cpu_fusion_pooled_bytes or the pool is off: for large outputs ATen writes (matmul's), which then "
+      "reuse freed buffers instead of faulting in new pages.");
 
   nb::class_<PyKernel>(m, "CpuKernel", "A compiled CPU kernel of a fused region; call it with the region's input tensors.")
       .def("__call__", &call, "Runs the kernel; returns a tuple of new output tensors.")

@@ -33,9 +33,9 @@ def _folds(t):
     return t.shape[0] == 1 or t.shape[1] == 1 or t.stride(0) == t.stride(1) * t.shape[1]
 
 
-_POOLED_BYTES = 1 << 18
-_POOLED_DTYPES = {torch.float32: 8, torch.float64: 9}  # their index in thunder's DType order
 _pooled_empty = getattr(_C, "cpu_fusion_pooled_empty", None)
+_POOLED_BYTES = getattr(_C, "cpu_fusion_pooled_bytes", 0)  # smaller outputs skip the call
+_POOLED_DTYPES = (torch.float32, torch.float64)
 
 
 def matmul(a, b):
@@ -49,9 +49,8 @@ def matmul(a, b):
         return out
     if b.dim() == 2 and a.dim() in (2, 3) and a.dtype == b.dtype and _pooled_empty is not None:
         shape = (*a.shape[:-1], b.shape[1])
-        dtype = _POOLED_DTYPES.get(a.dtype)
-        if dtype is not None and math.prod(shape) * a.element_size() >= _POOLED_BYTES:
-            out = _pooled_empty(shape, dtype)
+        if a.dtype in _POOLED_DTYPES and math.prod(shape) * a.element_size() >= _POOLED_BYTES:
+            out = _pooled_empty(shape, a.dtype)
             if out is not None:
                 return torch.matmul(a, b, out=out)
     return torch.matmul(a, b)
